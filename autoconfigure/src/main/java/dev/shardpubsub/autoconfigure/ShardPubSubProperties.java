@@ -1,0 +1,199 @@
+package dev.shardpubsub.autoconfigure;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Configuration properties for Redis Cluster sharded pub/sub.
+ */
+@ConfigurationProperties("shard-pubsub")
+public class ShardPubSubProperties {
+
+	/**
+	 * Whether to enable sharded pub/sub support (listeners, reconciler and publisher).
+	 */
+	private boolean enabled = true;
+
+	private final Listener listener = new Listener();
+
+	private final Topology topology = new Topology();
+
+	private final Reconcile reconcile = new Reconcile();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public Listener getListener() {
+		return this.listener;
+	}
+
+	public Topology getTopology() {
+		return this.topology;
+	}
+
+	public Reconcile getReconcile() {
+		return this.reconcile;
+	}
+
+	/**
+	 * Listener containers and message dispatch.
+	 */
+	public static class Listener {
+
+		/**
+		 * Whether listeners start with the application context; a listener's own autoStartup attribute wins.
+		 */
+		private boolean autoStartup = true;
+
+		/**
+		 * Maximum number of messages waiting per listener and channel; what arrives beyond it is dropped, counted
+		 * and logged.
+		 */
+		private int queueCapacity = 10_000;
+
+		/**
+		 * Number of threads handling messages when virtual threads are not enabled. Messages of one channel are
+		 * always handled one at a time, in order.
+		 */
+		private int concurrency = 8;
+
+		/**
+		 * How long shutdown waits for queued and in-flight messages to be handled.
+		 */
+		private Duration shutdownTimeout = Duration.ofSeconds(10);
+
+		/**
+		 * Minimum interval between two log lines about dropped (overflowing) messages of one listener.
+		 */
+		private Duration overflowLogInterval = Duration.ofSeconds(10);
+
+		public boolean isAutoStartup() {
+			return this.autoStartup;
+		}
+
+		public void setAutoStartup(boolean autoStartup) {
+			this.autoStartup = autoStartup;
+		}
+
+		public int getQueueCapacity() {
+			return this.queueCapacity;
+		}
+
+		public void setQueueCapacity(int queueCapacity) {
+			this.queueCapacity = queueCapacity;
+		}
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
+		}
+
+		public Duration getShutdownTimeout() {
+			return this.shutdownTimeout;
+		}
+
+		public void setShutdownTimeout(Duration shutdownTimeout) {
+			this.shutdownTimeout = shutdownTimeout;
+		}
+
+		public Duration getOverflowLogInterval() {
+			return this.overflowLogInterval;
+		}
+
+		public void setOverflowLogInterval(Duration overflowLogInterval) {
+			this.overflowLogInterval = overflowLogInterval;
+		}
+
+	}
+
+	/**
+	 * Watching the cluster topology.
+	 */
+	public static class Topology {
+
+		/**
+		 * Period of the topology refresh that backs up server pushes and connection events (it is what notices a
+		 * crashed master that no longer answers).
+		 */
+		private Duration refreshPeriod = Duration.ofSeconds(2);
+
+		public Duration getRefreshPeriod() {
+			return this.refreshPeriod;
+		}
+
+		public void setRefreshPeriod(Duration refreshPeriod) {
+			this.refreshPeriod = refreshPeriod;
+		}
+
+	}
+
+	/**
+	 * Moving subscriptions when slots move.
+	 */
+	public static class Reconcile {
+
+		/**
+		 * Whether subscriptions follow slot moves, failovers and lost connections. When disabled, a dropped
+		 * subscription stays dropped.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long one SSUBSCRIBE or SUNSUBSCRIBE may take before it counts as failed and is retried.
+		 */
+		private Duration commandTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * First delay before subscribing again a slot that no reachable node served.
+		 */
+		private Duration retryInitialInterval = Duration.ofMillis(50);
+
+		/**
+		 * Longest delay between two attempts to subscribe an uncovered slot.
+		 */
+		private Duration retryMaxInterval = Duration.ofSeconds(2);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getCommandTimeout() {
+			return this.commandTimeout;
+		}
+
+		public void setCommandTimeout(Duration commandTimeout) {
+			this.commandTimeout = commandTimeout;
+		}
+
+		public Duration getRetryInitialInterval() {
+			return this.retryInitialInterval;
+		}
+
+		public void setRetryInitialInterval(Duration retryInitialInterval) {
+			this.retryInitialInterval = retryInitialInterval;
+		}
+
+		public Duration getRetryMaxInterval() {
+			return this.retryMaxInterval;
+		}
+
+		public void setRetryMaxInterval(Duration retryMaxInterval) {
+			this.retryMaxInterval = retryMaxInterval;
+		}
+
+	}
+
+}
