@@ -1,0 +1,213 @@
+package dev.shardpubsub.listener;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * {@link NodeSubscriptionClient} over Lettuce: one pub/sub connection per node, made with the client resources,
+ * options, credentials and TLS settings of the {@link RedisClusterClient} behind Spring Boot's connection factory.
+ * <p>
+ * The connections do not reconnect on their own: Lettuce would resubscribe every shard channel of a node in one
+ * {@code SSUBSCRIBE} (which fails with {@code CROSSSLOT}) and would keep reconnecting to a dead master forever.
+ * A lost connection is reported instead, and the reconciler decides where each slot goes.
+ */
+public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
+
+	private static final Log logger = LogFactory.getLog(LettuceNodeSubscriptionClient.class);
+
+	private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+	/** The client name our connections carry, visible in {@code CLIENT LIST}. */
+	public static final String CLIENT_NAME = "shard-pubsub";
+
+	private final Supplier<RedisClusterClient> clusterClient;
+
+	private final Function<NodeAddress, RedisURI> uris;
+
+	private final Duration commandTimeout;
+
+	private final Map<NodeAddress, NodeLink> links = new ConcurrentHashMap<>();
+
+	private volatile RedisClient client;
+
+	private volatile NodeSubscriptionListener listener;
+
+	private volatile boolean closed;
+
+	/**
+	 * Create a client.
+	 * @param clusterClient the cluster client whose resources and options to share
+	 * @param uris the connection URI of a node (with credentials and TLS settings)
+	 * @param commandTimeout how long a subscribe or unsubscribe may take
+	 */
+	public LettuceNodeSubscriptionClient(Supplier<RedisClusterClient> clusterClient,
+			Function<NodeAddress, RedisURI> uris, Duration commandTimeout) {
+		this.clusterClient = clusterClient;
+		this.uris = uris;
+		this.commandTimeout = commandTimeout;
+	}
+
+	@Override
+	public void setListener(NodeSubscriptionListener listener) {
+		this.listener = listener;
+	}
+
+	@Override
+	public CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels) {
+		return link(node).submit(true, channels);
+	}
+
+	@Override
+	public CompletableFuture<Void> unsubscribe(NodeAddress node, List<String> channels) {
+		return link(node).submit(false, channels);
+	}
+
+	@Override
+	public void release(NodeAddress node) {
+		NodeLink link = this.links.remove(node);
+		if (link != null) {
+			logger.debug("Closing the subscription connection to " + node + ": it holds no subscription");
+			close(link, "released");
+		}
+	}
+
+	@Override
+	public Set<NodeAddress> connectedNodes() {
+		return Set.copyOf(this.links.keySet());
+	}
+
+	@Override
+	public void close() {
+		this.closed = true;
+		this.links.values().forEach((link) -> close(link, "shutting down"));
+		this.links.clear();
+		RedisClient current = this.client;
+		if (current != null) {
+			current.shutdown(Duration.ZERO, this.commandTimeout);
+		}
+	}
+
+	private NodeLink link(NodeAddress node) {
+		if (this.closed) {
+			NodeLink refused = new NodeLink(node, this.listener, 1);
+			refused.fail("client closed", null);
+			return refused;
+		}
+		NodeLink existing = this.links.get(node);
+		if (existing != null) {
+			return existing;
+		}
+		NodeLink link = new NodeLink(node, this.listener, this.commandTimeout.toMillis());
+		existing = this.links.putIfAbsent(node, link);
+		if (existing != null) {
+			return existing;
+		}
+		connect(link);
+		return link;
+	}
+
+	private void connect(NodeLink link) {
+		NodeAddress node = link.node();
+		RedisURI uri;
+		try {
+			uri = uriOf(node);
+		}
+		catch (RuntimeException ex) {
+			this.links.remove(node, link);
+			link.fail("no connection settings: " + ex.getMessage(), ex);
+			return;
+		}
+		client().connectPubSubAsync(CODEC, uri).whenComplete((connection, error) -> {
+			if (error != null) {
+				this.links.remove(node, link);
+				link.fail("connection failed: " + error.getMessage(), error);
+			}
+			else {
+				link.connected(connection);
+			}
+		});
+	}
+
+	private RedisURI uriOf(NodeAddress node) {
+		RedisURI known = this.uris.apply(node);
+		if (known == null) {
+			throw new IllegalStateException("node " + node + " is not in the cluster topology");
+		}
+		RedisURI uri = RedisURI.builder(known).withHost(node.host()).withPort(node.port()).build();
+		uri.setClientName(CLIENT_NAME);
+		return uri;
+	}
+
+	private RedisClient client() {
+		RedisClient current = this.client;
+		if (current == null) {
+			synchronized (this) {
+				current = this.client;
+				if (current == null) {
+					RedisClusterClient cluster = this.clusterClient.get();
+					current = RedisClient.create(cluster.getResources());
+					ClientOptions options = cluster.getOptions();
+					current.setOptions(((options != null) ? options.mutate() : ClientOptions.builder())
+						.autoReconnect(false)
+						.build());
+					current.addListener(new LostConnections());
+					this.client = current;
+				}
+			}
+		}
+		return current;
+	}
+
+	private void close(NodeLink link, String reason) {
+		link.fail(reason, null);
+		StatefulRedisPubSubConnection<String, byte[]> connection = link.connection();
+		if (connection != null) {
+			connection.closeAsync();
+		}
+	}
+
+	/**
+	 * Reports a node connection that went down while we still wanted it.
+	 */
+	private final class LostConnections implements RedisConnectionStateListener {
+
+		@Override
+		public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+			for (NodeLink link : LettuceNodeSubscriptionClient.this.links.values()) {
+				if (link.connection() == connection
+						&& LettuceNodeSubscriptionClient.this.links.remove(link.node(), link)) {
+					link.fail("connection lost", null);
+					connection.closeAsync();
+					NodeSubscriptionListener target = LettuceNodeSubscriptionClient.this.listener;
+					if (target != null && !LettuceNodeSubscriptionClient.this.closed) {
+						target.onConnectionLost(link.node(), "connection lost");
+					}
+					return;
+				}
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,228 @@
+package dev.shardpubsub.listener;
+
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * The pub/sub connection to one node and its queue of subscribe / unsubscribe commands.
+ * <p>
+ * One command is in flight at a time, and it completes only when the node confirmed every one of its channels:
+ * Lettuce completes a multi-channel {@code SSUBSCRIBE} on the first confirmation, so a second pipelined command
+ * would be completed by the first one's remaining confirmations (and a {@code MOVED} error would be lost).
+ * Serialising also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ */
+final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
+
+	private final NodeAddress node;
+
+	private final NodeSubscriptionListener listener;
+
+	private final long timeoutMillis;
+
+	private final Queue<Command> queue = new ArrayDeque<>();
+
+	private volatile StatefulRedisPubSubConnection<String, byte[]> connection;
+
+	private Command inFlight;
+
+	private boolean closed;
+
+	NodeLink(NodeAddress node, NodeSubscriptionListener listener, long timeoutMillis) {
+		this.node = node;
+		this.listener = listener;
+		this.timeoutMillis = timeoutMillis;
+	}
+
+	NodeAddress node() {
+		return this.node;
+	}
+
+	StatefulRedisPubSubConnection<String, byte[]> connection() {
+		return this.connection;
+	}
+
+	void connected(StatefulRedisPubSubConnection<String, byte[]> connection) {
+		connection.addListener(this);
+		synchronized (this) {
+			this.connection = connection;
+			if (this.closed) {
+				connection.closeAsync();
+				return;
+			}
+		}
+		sendNext();
+	}
+
+	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
+		Command command = new Command(subscribe, channels);
+		boolean rejected;
+		synchronized (this) {
+			rejected = this.closed;
+			if (!rejected) {
+				this.queue.add(command);
+			}
+		}
+		if (rejected) {
+			command.future.completeExceptionally(new NodeUnavailableException(this.node, "connection closed", null));
+		}
+		else {
+			sendNext();
+		}
+		return command.future;
+	}
+
+	/**
+	 * Fail everything queued and refuse what comes; the connection is closed by the caller.
+	 */
+	void fail(String reason, Throwable cause) {
+		List<Command> failed;
+		synchronized (this) {
+			this.closed = true;
+			failed = new java.util.ArrayList<>(this.queue);
+			this.queue.clear();
+			if (this.inFlight != null) {
+				failed.add(0, this.inFlight);
+				this.inFlight = null;
+			}
+		}
+		failed.forEach((command) -> command.future
+			.completeExceptionally(new NodeUnavailableException(this.node, reason, cause)));
+	}
+
+	private void sendNext() {
+		Command next;
+		StatefulRedisPubSubConnection<String, byte[]> target;
+		synchronized (this) {
+			if (this.inFlight != null || this.connection == null || this.closed) {
+				return;
+			}
+			next = this.queue.poll();
+			if (next == null) {
+				return;
+			}
+			this.inFlight = next;
+			target = this.connection;
+		}
+		String[] channels = next.channels.toArray(String[]::new);
+		RedisFuture<Void> sent = next.subscribe ? target.async().ssubscribe(channels)
+				: target.async().sunsubscribe(channels);
+		sent.whenComplete((ignored, error) -> {
+			if (error != null) {
+				finish(next, translate(error));
+			}
+		});
+		next.future.orTimeout(this.timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
+			if (unwrap(error) instanceof TimeoutException) {
+				timedOut(next);
+			}
+		});
+	}
+
+	private void timedOut(Command command) {
+		synchronized (this) {
+			if (this.inFlight != command) {
+				return;
+			}
+		}
+		// The connection is in an unknown state (a paused node, a stuck socket): drop it, the owner reconnects.
+		StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
+		fail("no answer within " + this.timeoutMillis + " ms", null);
+		if (current != null) {
+			current.closeAsync();
+		}
+	}
+
+	private void finish(Command command, Throwable error) {
+		synchronized (this) {
+			if (this.inFlight != command) {
+				return;
+			}
+			this.inFlight = null;
+		}
+		if (error != null) {
+			command.future.completeExceptionally(error);
+		}
+		else {
+			command.future.complete(null);
+		}
+		sendNext();
+	}
+
+	private Throwable translate(Throwable error) {
+		Throwable cause = unwrap(error);
+		if (cause instanceof RedisCommandExecutionException) {
+			MovedException moved = MovedException.parse(cause.getMessage());
+			return (moved != null) ? moved : cause;
+		}
+		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
+	}
+
+	private static Throwable unwrap(Throwable error) {
+		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
+	}
+
+	@Override
+	public void smessage(String channel, byte[] message) {
+		this.listener.onMessage(this.node, channel, message);
+	}
+
+	@Override
+	public void ssubscribed(String channel, long count) {
+		confirm(true, channel);
+	}
+
+	@Override
+	public void sunsubscribed(String channel, long count) {
+		if (!confirm(false, channel)) {
+			this.listener.onServerUnsubscribe(this.node, channel);
+		}
+	}
+
+	private boolean confirm(boolean subscribe, String channel) {
+		Command command;
+		synchronized (this) {
+			command = this.inFlight;
+			if (command == null || command.subscribe != subscribe || !command.pending.remove(channel)) {
+				return false;
+			}
+			if (!command.pending.isEmpty()) {
+				return true;
+			}
+		}
+		finish(command, null);
+		return true;
+	}
+
+	private static final class Command {
+
+		private final boolean subscribe;
+
+		private final List<String> channels;
+
+		private final Set<String> pending;
+
+		private final CompletableFuture<Void> future = new CompletableFuture<>();
+
+		Command(boolean subscribe, List<String> channels) {
+			this.subscribe = subscribe;
+			this.channels = List.copyOf(channels);
+			this.pending = new HashSet<>(channels);
+		}
+
+	}
+
+}

@@ -1,0 +1,59 @@
+package dev.shardpubsub.listener;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * Shard subscriptions on one node at a time, over one pub/sub connection per node. The reconciler decides which
+ * node; this type only talks to it.
+ * <p>
+ * Each returned future completes on a Redis I/O thread once the node confirmed every channel, or fails with
+ * {@link MovedException} (the node does not serve the slot), {@link NodeUnavailableException} (no connection, or
+ * no answer in time) or the node's error.
+ */
+public interface NodeSubscriptionClient {
+
+	/**
+	 * Subscribe channels of one slot on a node ({@code SSUBSCRIBE}).
+	 * @param node the node
+	 * @param channels channels of a single slot
+	 * @return completes when every channel is confirmed
+	 */
+	CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels);
+
+	/**
+	 * Unsubscribe channels on the node that holds them ({@code SUNSUBSCRIBE}). The node's confirmation is told
+	 * apart from a server-initiated drop.
+	 * @param node the node
+	 * @param channels the channels
+	 * @return completes when every channel is confirmed
+	 */
+	CompletableFuture<Void> unsubscribe(NodeAddress node, List<String> channels);
+
+	/**
+	 * Close the connection to a node that holds nothing any more (or is dead).
+	 * @param node the node
+	 */
+	void release(NodeAddress node);
+
+	/**
+	 * The nodes to which a connection is open or opening.
+	 * @return the nodes
+	 */
+	Set<NodeAddress> connectedNodes();
+
+	/**
+	 * Set who receives messages and connection events.
+	 * @param listener the listener
+	 */
+	void setListener(NodeSubscriptionListener listener);
+
+	/**
+	 * Close every connection.
+	 */
+	void close();
+
+}

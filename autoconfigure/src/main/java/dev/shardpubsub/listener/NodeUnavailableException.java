@@ -1,0 +1,27 @@
+package dev.shardpubsub.listener;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * A node could not be reached, lost its connection, or did not answer in time.
+ */
+public class NodeUnavailableException extends RuntimeException {
+
+	private final NodeAddress node;
+
+	/**
+	 * Create an exception.
+	 * @param node the node
+	 * @param message what happened
+	 * @param cause the cause, may be {@code null}
+	 */
+	public NodeUnavailableException(NodeAddress node, String message, Throwable cause) {
+		super(node + ": " + message, cause);
+		this.node = node;
+	}
+
+	public NodeAddress getNode() {
+		return this.node;
+	}
+
+}

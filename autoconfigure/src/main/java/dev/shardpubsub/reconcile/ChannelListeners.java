@@ -1,0 +1,26 @@
+package dev.shardpubsub.reconcile;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import dev.shardpubsub.listener.ShardMessageSink;
+
+/**
+ * The listeners of one channel, and the slot it belongs to. Read on Redis I/O threads for every message.
+ */
+final class ChannelListeners {
+
+	final String channel;
+
+	final SlotSubscription slot;
+
+	final Map<String, ShardMessageSink> sinks = new ConcurrentHashMap<>();
+
+	volatile long lastMessageAtMillis;
+
+	ChannelListeners(String channel, SlotSubscription slot) {
+		this.channel = channel;
+		this.slot = slot;
+	}
+
+}

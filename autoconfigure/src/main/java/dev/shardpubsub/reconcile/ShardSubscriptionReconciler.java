@@ -1,0 +1,611 @@
+package dev.shardpubsub.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+
+import dev.shardpubsub.event.MoveReason;
+import dev.shardpubsub.event.NodeConnectionLostEvent;
+import dev.shardpubsub.event.ShardPubSubEvent;
+import dev.shardpubsub.event.SlotOwnershipChangedEvent;
+import dev.shardpubsub.event.SubscriptionDroppedEvent;
+import dev.shardpubsub.event.SubscriptionFailedEvent;
+import dev.shardpubsub.event.SubscriptionMovedEvent;
+import dev.shardpubsub.listener.ChannelSubscription;
+import dev.shardpubsub.listener.ChannelSubscription.State;
+import dev.shardpubsub.listener.MovedException;
+import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.listener.NodeSubscriptionListener;
+import dev.shardpubsub.listener.NodeUnavailableException;
+import dev.shardpubsub.listener.ShardMessage;
+import dev.shardpubsub.listener.ShardMessageSink;
+import dev.shardpubsub.listener.ShardSubscriptions;
+import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.topology.SlotOwnership;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+/**
+ * Keeps every wanted shard channel subscribed on the node that serves its slot, one {@code SSUBSCRIBE} per slot.
+ * <p>
+ * Listens for the {@link TopologyWatcher}'s events and re-routes only the slots they touch: a dropped
+ * subscription is made again at once, learning the new owner from the {@code MOVED} answer when the topology
+ * view is stale; a lost connection falls back to the slot's replicas (which keep serving once promoted); a slot
+ * no node serves is retried on a back-off timer. Unsubscribes go to the node that really holds the channel, and
+ * connections that hold nothing are closed.
+ * <p>
+ * All state changes run on one thread of its own; Redis answers are handed back to it, so no lock is held while
+ * waiting on Redis and Redis I/O threads are never blocked.
+ */
+public class ShardSubscriptionReconciler
+		implements ShardSubscriptions, ApplicationListener<ShardPubSubEvent>, SmartLifecycle {
+
+	/** Started after the topology watcher and before the listener containers. */
+	public static final int PHASE = Integer.MAX_VALUE - 200;
+
+	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
+
+	private static final int MAX_REDIRECTS = 5;
+
+	private final NodeSubscriptionClient nodes;
+
+	private final TopologyWatcher topology;
+
+	private final ApplicationEventPublisher publisher;
+
+	private final BackOff retryBackOff;
+
+	private final boolean followMoves;
+
+	private final Duration shutdownTimeout;
+
+	private final SubscriptionIndex index = new SubscriptionIndex();
+
+	private final Map<String, Set<String>> channelsByListener = new HashMap<>();
+
+	private final ScheduledThreadPoolExecutor executor;
+
+	private final AtomicLong subscribeCommands = new AtomicLong();
+
+	private final AtomicLong ignoredMessages = new AtomicLong();
+
+	private volatile boolean running;
+
+	/**
+	 * Create a reconciler.
+	 * @param nodes subscribes on single nodes
+	 * @param topology the topology watcher
+	 * @param publisher publishes move and failure events
+	 * @param retryBackOff the back-off between attempts to subscribe a slot no node serves
+	 * @param followMoves whether to re-route subscriptions on events ({@code false}: they stay where they are)
+	 * @param shutdownTimeout how long stopping waits for the final unsubscribes
+	 */
+	public ShardSubscriptionReconciler(NodeSubscriptionClient nodes, TopologyWatcher topology,
+			ApplicationEventPublisher publisher, BackOff retryBackOff, boolean followMoves, Duration shutdownTimeout) {
+		this.nodes = nodes;
+		this.topology = topology;
+		this.publisher = publisher;
+		this.retryBackOff = retryBackOff;
+		this.followMoves = followMoves;
+		this.shutdownTimeout = shutdownTimeout;
+		this.executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "shard-pubsub-reconciler");
+			thread.setDaemon(true);
+			return thread;
+		});
+		this.executor.setRemoveOnCancelPolicy(true);
+		nodes.setListener(new NodeEvents());
+	}
+
+	// ShardSubscriptions
+
+	@Override
+	public void subscribe(String listenerId, Collection<String> channels, ShardMessageSink sink) {
+		List<String> wanted = List.copyOf(new LinkedHashSet<>(channels));
+		execute(() -> {
+			Set<SlotSubscription> touched = new LinkedHashSet<>();
+			Set<String> own = this.channelsByListener.computeIfAbsent(listenerId, (id) -> new LinkedHashSet<>());
+			for (String channel : wanted) {
+				ChannelListeners listeners = this.index.addChannel(channel);
+				listeners.sinks.put(listenerId, sink);
+				own.add(channel);
+				touched.add(listeners.slot);
+			}
+			touched.forEach(this::reconcile);
+		});
+	}
+
+	@Override
+	public void unsubscribe(String listenerId) {
+		execute(() -> {
+			Set<String> own = this.channelsByListener.remove(listenerId);
+			if (own == null) {
+				return;
+			}
+			Set<SlotSubscription> touched = new LinkedHashSet<>();
+			for (String channel : own) {
+				ChannelListeners listeners = this.index.channel(channel);
+				if (listeners != null && listeners.sinks.remove(listenerId) != null && listeners.sinks.isEmpty()) {
+					this.index.removeChannel(listeners);
+					touched.add(listeners.slot);
+				}
+			}
+			touched.forEach(this::reconcile);
+		});
+	}
+
+	@Override
+	public List<ChannelSubscription> channels() {
+		List<ChannelSubscription> result = new ArrayList<>();
+		for (ChannelListeners listeners : this.index.channels()) {
+			SlotSubscription slot = listeners.slot;
+			NodeAddress holder = slot.holder;
+			long last = listeners.lastMessageAtMillis;
+			result.add(new ChannelSubscription(listeners.channel, slot.slot, slot.state,
+					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), slot.stateSince,
+					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
+		}
+		result.sort(Comparator.comparing(ChannelSubscription::channel));
+		return result;
+	}
+
+	/**
+	 * How many {@code SSUBSCRIBE} commands were sent since start (one per slot and attempt).
+	 * @return the command count
+	 */
+	public long getSubscribeCommandCount() {
+		return this.subscribeCommands.get();
+	}
+
+	/**
+	 * How many messages arrived from a node that does not hold their channel's subscription (a replica or a
+	 * former owner during a move) and were not delivered, to avoid duplicates.
+	 * @return the ignored message count
+	 */
+	public long getIgnoredMessageCount() {
+		return this.ignoredMessages.get();
+	}
+
+	// Events
+
+	@Override
+	public void onApplicationEvent(ShardPubSubEvent event) {
+		if (!this.followMoves) {
+			return;
+		}
+		if (event instanceof SubscriptionDroppedEvent dropped) {
+			execute(() -> dropped(dropped));
+		}
+		else if (event instanceof NodeConnectionLostEvent lost) {
+			execute(() -> connectionLost(lost));
+		}
+		else if (event instanceof SlotOwnershipChangedEvent changed) {
+			execute(() -> ownershipChanged(changed));
+		}
+	}
+
+	private void dropped(SubscriptionDroppedEvent event) {
+		for (String channel : event.getChannels()) {
+			ChannelListeners listeners = this.index.channel(channel);
+			if (listeners == null) {
+				continue;
+			}
+			SlotSubscription slot = listeners.slot;
+			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
+				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+				reconcile(slot);
+			}
+		}
+	}
+
+	private void connectionLost(NodeConnectionLostEvent event) {
+		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
+			if (!slot.holderLost) {
+				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
+				reconcile(slot);
+			}
+		}
+	}
+
+	private void ownershipChanged(SlotOwnershipChangedEvent event) {
+		for (SlotOwnerChange change : event.getChanges()) {
+			SlotSubscription slot = this.index.slot(change.slot());
+			if (slot == null || change.to() == null) {
+				continue;
+			}
+			if (slot.holder == null || slot.holderLost) {
+				// Waiting for a node: try the new owner now rather than on the retry timer.
+				slot.cancelRetry();
+				slot.failedNodes.clear();
+				slot.hint = null;
+				reconcile(slot);
+			}
+			else if (!change.to().equals(slot.holder)) {
+				slot.ownerChanged(event.getDetectedNanos());
+				reconcile(slot);
+			}
+		}
+	}
+
+	// Reconciling one slot
+
+	private void reconcile(SlotSubscription slot) {
+		if (!this.running) {
+			return;
+		}
+		if (slot.inFlight) {
+			slot.dirty = true;
+			return;
+		}
+		slot.dirty = false;
+		if (slot.holder != null && !slot.holderLost) {
+			List<String> unwanted = slot.held.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
+			if (!unwanted.isEmpty()) {
+				slot.held.removeAll(unwanted);
+				unsubscribe(slot.holder, unwanted);
+			}
+		}
+		if (slot.channels.isEmpty()) {
+			NodeAddress holder = slot.holder;
+			slot.cancelRetry();
+			this.index.removeSlot(slot);
+			releaseIfIdle(holder);
+			return;
+		}
+		if (!slot.needsMove && slot.holder != null) {
+			List<String> missing = slot.channels.stream().filter((channel) -> !slot.held.contains(channel)).toList();
+			if (!missing.isEmpty()) {
+				send(slot, slot.holder, missing, 0);
+			}
+			return;
+		}
+		NodeAddress target = nextCandidate(slot);
+		if (target == null) {
+			failed(slot, null, "no reachable node serves slot " + slot.slot);
+			return;
+		}
+		send(slot, target, slot.channelList(), 0);
+	}
+
+	private NodeAddress nextCandidate(SlotSubscription slot) {
+		if (slot.hint != null && !slot.failedNodes.contains(slot.hint)) {
+			return slot.hint;
+		}
+		SlotOwnership ownership = this.topology.current();
+		NodeAddress owner = ownership.owner(slot.slot);
+		if (owner == null) {
+			return null;
+		}
+		if (!slot.failedNodes.contains(owner)) {
+			return owner;
+		}
+		// The owner is unreachable: its replicas accept the subscription and keep it once one is promoted.
+		for (NodeAddress replica : ownership.replicasOf(owner)) {
+			if (!slot.failedNodes.contains(replica)) {
+				return replica;
+			}
+		}
+		return null;
+	}
+
+	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
+		slot.inFlight = true;
+		if (slot.holder == null || slot.holderLost) {
+			// Nothing else delivers these channels any more: take the target's messages from the first one.
+			slot.acceptFrom = target;
+		}
+		this.subscribeCommands.incrementAndGet();
+		CompletableFuture<Void> result;
+		try {
+			result = this.nodes.subscribe(target, channels);
+		}
+		catch (RuntimeException ex) {
+			result = CompletableFuture.failedFuture(ex);
+		}
+		result.whenComplete((ignored, error) -> {
+			if (error == null) {
+				// On the I/O thread, before the node's next message: a make-before-break switch loses nothing.
+				slot.acceptFrom = target;
+			}
+			execute(() -> subscribeDone(slot, target, channels, redirects, error));
+		});
+	}
+
+	private void subscribeDone(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
+			Throwable error) {
+		slot.inFlight = false;
+		if (!this.running) {
+			return;
+		}
+		if (this.index.slot(slot.slot) != slot) {
+			if (error == null) {
+				unsubscribe(target, channels);
+				releaseIfIdle(target);
+			}
+			return;
+		}
+		if (error == null) {
+			subscribed(slot, target, channels);
+		}
+		else {
+			subscribeFailed(slot, target, channels, redirects, unwrap(error));
+		}
+		if (slot.dirty && !slot.inFlight) {
+			reconcile(slot);
+		}
+	}
+
+	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
+		NodeAddress previous = slot.holder;
+		boolean moved = slot.needsMove;
+		if (!target.equals(previous)) {
+			if (previous != null && !slot.holderLost && !slot.held.isEmpty()) {
+				unsubscribe(previous, List.copyOf(slot.held));
+			}
+			slot.held.clear();
+			this.index.holder(slot, target);
+		}
+		slot.held.addAll(channels);
+		slot.acceptFrom = target;
+		slot.state(State.SUBSCRIBED);
+		if (moved) {
+			Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
+			MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
+					: slot.reason;
+			slot.moves++;
+			slot.lastGap = gap;
+			SubscriptionMovedEvent event = new SubscriptionMovedEvent(this, slot.slot, slot.channelList(), previous,
+					target, gap, reason, slot.detectedNanos);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Moved " + event);
+			}
+			this.publisher.publishEvent(event);
+		}
+		else if (slot.backOff != null) {
+			logger.info("Subscribed slot " + slot.slot + " on " + target + " after earlier failures");
+		}
+		slot.settled();
+		if (previous != null && !previous.equals(target)) {
+			releaseIfIdle(previous);
+		}
+	}
+
+	private void subscribeFailed(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
+			Throwable error) {
+		boolean fromHolder = target.equals(slot.holder) && !slot.holderLost;
+		if (error instanceof MovedException moved) {
+			this.topology.requestRefresh();
+			if (fromHolder) {
+				slot.lost(MoveReason.SERVER_PUSH, System.nanoTime());
+			}
+			if (redirects >= MAX_REDIRECTS || moved.getTarget().equals(target)) {
+				failed(slot, target, "redirect loop: " + moved.getMessage());
+				return;
+			}
+			slot.hint = moved.getTarget();
+			send(slot, moved.getTarget(), slot.needsMove ? slot.channelList() : channels, redirects + 1);
+			return;
+		}
+		if (error instanceof NodeUnavailableException) {
+			this.topology.requestRefresh();
+			slot.failedNodes.add(target);
+			if (fromHolder) {
+				slot.lost(MoveReason.RECONNECT, System.nanoTime());
+			}
+			NodeAddress next = nextCandidate(slot);
+			if (next != null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Slot " + slot.slot + ": " + error.getMessage() + "; trying " + next);
+				}
+				send(slot, next, slot.needsMove || slot.holder == null ? slot.channelList() : channels, redirects);
+				return;
+			}
+		}
+		failed(slot, target, String.valueOf(error.getMessage()));
+	}
+
+	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
+		slot.failedNodes.clear();
+		slot.hint = null;
+		if (slot.holder == null || slot.holderLost) {
+			slot.state(State.UNCOVERED);
+		}
+		if (slot.backOff == null) {
+			slot.backOff = this.retryBackOff.start();
+		}
+		long delay = slot.backOff.nextBackOff();
+		Duration retryIn = (delay == BackOffExecution.STOP) ? null : Duration.ofMillis(delay);
+		slot.cancelRetry();
+		if (retryIn != null) {
+			slot.retry = this.executor.schedule(() -> retry(slot), delay, TimeUnit.MILLISECONDS);
+		}
+		int pending = this.index.pendingSlots();
+		SubscriptionFailedEvent event = new SubscriptionFailedEvent(this, slot.slot, slot.channelList(), node, reason,
+				retryIn, pending, System.nanoTime());
+		if (!slot.failureLogged) {
+			logger.warn("Could not subscribe " + slot.channels.size() + " channel(s) of slot " + slot.slot
+					+ ((node != null) ? " on " + node : "") + ": " + reason + "; "
+					+ ((retryIn != null) ? "retrying in " + retryIn.toMillis() + " ms" : "not retrying") + " ("
+					+ pending + " slot(s) pending)");
+			slot.failureLogged = true;
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug(event.toString());
+		}
+		this.publisher.publishEvent(event);
+	}
+
+	private void retry(SlotSubscription slot) {
+		slot.retry = null;
+		if (slot.needsMove) {
+			slot.reason = MoveReason.UNCOVERED_RETRY;
+		}
+		reconcile(slot);
+	}
+
+	private void unsubscribe(NodeAddress node, List<String> channels) {
+		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
+			if (error != null && logger.isDebugEnabled()) {
+				logger.debug("SUNSUBSCRIBE of " + channels + " on " + node + " failed: " + error.getMessage());
+			}
+		});
+	}
+
+	private void releaseIfIdle(NodeAddress node) {
+		if (node == null || this.index.holdsAnything(node)) {
+			return;
+		}
+		for (SlotSubscription slot : this.index.slots()) {
+			if (slot.inFlight && node.equals(slot.acceptFrom)) {
+				return;
+			}
+		}
+		// Queued unsubscribes go first; the connection closes after them.
+		this.nodes.unsubscribe(node, List.of()).whenComplete((ignored, error) -> execute(() -> {
+			if (!this.index.holdsAnything(node)) {
+				this.nodes.release(node);
+			}
+		}));
+	}
+
+	// Message delivery, on Redis I/O threads
+
+	void deliver(NodeAddress node, String channel, byte[] payload) {
+		ChannelListeners listeners = this.index.channel(channel);
+		if (listeners == null) {
+			return;
+		}
+		SlotSubscription slot = listeners.slot;
+		if (!node.equals(slot.acceptFrom)) {
+			this.ignoredMessages.incrementAndGet();
+			return;
+		}
+		listeners.lastMessageAtMillis = System.currentTimeMillis();
+		ShardMessage message = new ShardMessage(channel, payload, slot.slot, node.toString());
+		for (ShardMessageSink sink : listeners.sinks.values()) {
+			try {
+				sink.accept(message);
+			}
+			catch (RuntimeException ex) {
+				logger.error("Listener sink failed for " + message, ex);
+			}
+		}
+	}
+
+	// Lifecycle
+
+	private void execute(Runnable task) {
+		try {
+			this.executor.execute(() -> {
+				try {
+					task.run();
+				}
+				catch (RuntimeException ex) {
+					logger.error("Shard subscription reconcile step failed", ex);
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Reconciler stopped; dropped a step: " + ex.getMessage());
+		}
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+		execute(() -> this.index.slots().forEach(this::reconcile));
+	}
+
+	@Override
+	public void stop() {
+		CompletableFuture<List<CompletableFuture<Void>>> unsubscribes = new CompletableFuture<>();
+		execute(() -> {
+			this.running = false;
+			List<CompletableFuture<Void>> pending = new ArrayList<>();
+			for (SlotSubscription slot : this.index.slots()) {
+				slot.cancelRetry();
+				if (slot.holder != null && !slot.holderLost && !slot.held.isEmpty()) {
+					pending.add(this.nodes.unsubscribe(slot.holder, List.copyOf(slot.held)));
+				}
+			}
+			unsubscribes.complete(pending);
+		});
+		try {
+			List<CompletableFuture<Void>> pending = unsubscribes.get(this.shutdownTimeout.toMillis(),
+					TimeUnit.MILLISECONDS);
+			CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+				.get(this.shutdownTimeout.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		catch (ExecutionException | TimeoutException ex) {
+			logger.debug("Not every shard channel was unsubscribed before shutdown: " + ex.getMessage());
+		}
+		finally {
+			this.running = false;
+			this.executor.shutdownNow();
+			this.nodes.close();
+		}
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	private static Throwable unwrap(Throwable error) {
+		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
+	}
+
+	/**
+	 * Messages to listeners; drops and lost connections to the watcher, which publishes them as events.
+	 */
+	private final class NodeEvents implements NodeSubscriptionListener {
+
+		@Override
+		public void onMessage(NodeAddress node, String channel, byte[] payload) {
+			deliver(node, channel, payload);
+		}
+
+		@Override
+		public void onServerUnsubscribe(NodeAddress node, String channel) {
+			ShardSubscriptionReconciler.this.topology.serverUnsubscribed(node, channel);
+		}
+
+		@Override
+		public void onConnectionLost(NodeAddress node, String cause) {
+			ShardSubscriptionReconciler.this.topology.connectionLost(node, cause);
+		}
+
+	}
+
+}

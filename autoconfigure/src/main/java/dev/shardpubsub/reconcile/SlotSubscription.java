@@ -1,0 +1,130 @@
+package dev.shardpubsub.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+
+import org.springframework.util.backoff.BackOffExecution;
+
+import dev.shardpubsub.event.MoveReason;
+import dev.shardpubsub.listener.ChannelSubscription.State;
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * The subscription state of one hash slot: its channels, the node that holds them, and a move under way.
+ * <p>
+ * Confined to the reconciler's thread, except the volatile fields read by message delivery and the read API.
+ */
+final class SlotSubscription {
+
+	final int slot;
+
+	/** The channels listeners want. */
+	final Set<String> channels = new LinkedHashSet<>();
+
+	/** The channels the holder confirmed. */
+	final Set<String> held = new HashSet<>();
+
+	/** The node holding the subscription, or null. */
+	volatile NodeAddress holder;
+
+	/** The only node whose messages are delivered: one subscription per channel, never a duplicate. */
+	volatile NodeAddress acceptFrom;
+
+	volatile State state = State.PENDING;
+
+	volatile Instant stateSince = Instant.now();
+
+	volatile long moves;
+
+	volatile Duration lastGap;
+
+	// A move under way
+	boolean inFlight;
+
+	boolean dirty;
+
+	boolean needsMove;
+
+	boolean holderLost;
+
+	MoveReason reason;
+
+	long detectedNanos;
+
+	NodeAddress hint;
+
+	final Set<NodeAddress> failedNodes = new HashSet<>();
+
+	BackOffExecution backOff;
+
+	ScheduledFuture<?> retry;
+
+	boolean failureLogged;
+
+	SlotSubscription(int slot) {
+		this.slot = slot;
+	}
+
+	void state(State newState) {
+		if (this.state != newState) {
+			this.state = newState;
+			this.stateSince = Instant.now();
+		}
+	}
+
+	/**
+	 * The holder lost these subscriptions (a push, a lost connection): they must be made again.
+	 */
+	void lost(MoveReason why, long nanos) {
+		if (!this.needsMove || !this.holderLost) {
+			this.reason = why;
+			this.detectedNanos = nanos;
+		}
+		this.needsMove = true;
+		this.holderLost = true;
+		this.held.clear();
+		state(State.MOVING);
+	}
+
+	/**
+	 * The topology shows another owner while the holder still holds them: move, make before break.
+	 */
+	void ownerChanged(long nanos) {
+		if (!this.needsMove) {
+			this.reason = MoveReason.TOPOLOGY_CHANGE;
+			this.detectedNanos = nanos;
+		}
+		this.needsMove = true;
+		if (this.holder == null) {
+			this.holderLost = true;
+		}
+	}
+
+	void settled() {
+		this.needsMove = false;
+		this.holderLost = false;
+		this.reason = null;
+		this.hint = null;
+		this.failedNodes.clear();
+		this.backOff = null;
+		this.failureLogged = false;
+		cancelRetry();
+	}
+
+	void cancelRetry() {
+		if (this.retry != null) {
+			this.retry.cancel(false);
+			this.retry = null;
+		}
+	}
+
+	List<String> channelList() {
+		return List.copyOf(this.channels);
+	}
+
+}

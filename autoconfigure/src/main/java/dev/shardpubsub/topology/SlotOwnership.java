@@ -1,0 +1,178 @@
+package dev.shardpubsub.topology;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
+
+/**
+ * An immutable snapshot of which master owns each hash slot, and which replicas serve each master.
+ */
+public final class SlotOwnership {
+
+	private static final SlotOwnership EMPTY = new SlotOwnership(new NodeAddress[SlotHash.SLOT_COUNT], Map.of(),
+			Map.of(), Set.of());
+
+	private final NodeAddress[] owners;
+
+	private final Map<NodeAddress, List<NodeAddress>> replicas;
+
+	private final Map<NodeAddress, RedisURI> uris;
+
+	private final Set<NodeAddress> failing;
+
+	private SlotOwnership(NodeAddress[] owners, Map<NodeAddress, List<NodeAddress>> replicas,
+			Map<NodeAddress, RedisURI> uris, Set<NodeAddress> failing) {
+		this.owners = owners;
+		this.replicas = replicas;
+		this.uris = uris;
+		this.failing = failing;
+	}
+
+	/**
+	 * A snapshot in which no slot is owned.
+	 * @return the empty snapshot
+	 */
+	public static SlotOwnership empty() {
+		return EMPTY;
+	}
+
+	/**
+	 * Build a snapshot from Lettuce's view of the cluster.
+	 * @param nodes the cluster nodes (e.g. {@code Partitions} or {@code ClusterTopologyChangedEvent#after()})
+	 * @return the snapshot
+	 */
+	public static SlotOwnership of(Iterable<RedisClusterNode> nodes) {
+		NodeAddress[] owners = new NodeAddress[SlotHash.SLOT_COUNT];
+		Map<String, NodeAddress> byId = new HashMap<>();
+		Map<NodeAddress, RedisURI> uris = new LinkedHashMap<>();
+		Set<NodeAddress> failing = new HashSet<>();
+		for (RedisClusterNode node : nodes) {
+			if (node.getUri() == null || node.is(NodeFlag.NOADDR) || node.is(NodeFlag.HANDSHAKE)) {
+				continue;
+			}
+			NodeAddress address = NodeAddress.of(node.getUri());
+			byId.put(node.getNodeId(), address);
+			uris.put(address, node.getUri());
+			if (node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL)) {
+				failing.add(address);
+			}
+			if (node.is(NodeFlag.UPSTREAM)) {
+				node.forEachSlot((slot) -> owners[slot] = address);
+			}
+		}
+		Map<NodeAddress, List<NodeAddress>> replicas = new HashMap<>();
+		for (RedisClusterNode node : nodes) {
+			NodeAddress master = (node.getSlaveOf() != null) ? byId.get(node.getSlaveOf()) : null;
+			NodeAddress address = (node.getUri() != null) ? byId.get(node.getNodeId()) : null;
+			if (master != null && address != null && node.is(NodeFlag.REPLICA)) {
+				replicas.computeIfAbsent(master, (key) -> new ArrayList<>()).add(address);
+			}
+		}
+		replicas.values().forEach(Collections::sort);
+		return new SlotOwnership(owners, Map.copyOf(replicas), Collections.unmodifiableMap(uris), Set.copyOf(failing));
+	}
+
+	/**
+	 * The master that owns a slot.
+	 * @param slot the hash slot
+	 * @return its owner, or {@code null} when no master serves it
+	 */
+	public NodeAddress owner(int slot) {
+		return this.owners[slot];
+	}
+
+	/**
+	 * The replicas of a master.
+	 * @param master the master
+	 * @return its replicas, healthy ones first
+	 */
+	public List<NodeAddress> replicasOf(NodeAddress master) {
+		List<NodeAddress> all = this.replicas.getOrDefault(master, List.of());
+		List<NodeAddress> ordered = new ArrayList<>(all.size());
+		all.stream().filter((node) -> !isFailing(node)).forEach(ordered::add);
+		all.stream().filter(this::isFailing).forEach(ordered::add);
+		return ordered;
+	}
+
+	/**
+	 * The connection URI of a node (carrying the seed URI's credentials, TLS and timeout settings).
+	 * @param node the node
+	 * @return its URI, or {@code null} when the node is unknown
+	 */
+	public RedisURI uri(NodeAddress node) {
+		return this.uris.get(node);
+	}
+
+	/**
+	 * Any known node URI, to derive the connection settings of a node learned from a redirect.
+	 * @return a URI, or {@code null} when no node is known
+	 */
+	public RedisURI anyUri() {
+		return this.uris.isEmpty() ? null : this.uris.values().iterator().next();
+	}
+
+	/**
+	 * Whether the cluster flags the node as failing ({@code fail} or {@code fail?}).
+	 * @param node the node
+	 * @return whether it is flagged
+	 */
+	public boolean isFailing(NodeAddress node) {
+		return this.failing.contains(node);
+	}
+
+	/**
+	 * The number of slots that have an owner.
+	 * @return the covered slot count
+	 */
+	public int coveredSlots() {
+		int covered = 0;
+		for (NodeAddress owner : this.owners) {
+			if (owner != null) {
+				covered++;
+			}
+		}
+		return covered;
+	}
+
+	/**
+	 * The slots whose owner differs between this snapshot and a newer one.
+	 * @param newer the newer snapshot
+	 * @return the changes, ordered by slot; empty when nothing moved
+	 */
+	public List<SlotOwnerChange> changesTo(SlotOwnership newer) {
+		List<SlotOwnerChange> changes = new ArrayList<>();
+		for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
+			if (!Objects.equals(this.owners[slot], newer.owners[slot])) {
+				changes.add(new SlotOwnerChange(slot, this.owners[slot], newer.owners[slot]));
+			}
+		}
+		return changes;
+	}
+
+	/**
+	 * Whether any master's set of replicas differs between this snapshot and a newer one.
+	 * @param newer the newer snapshot
+	 * @return whether replicas changed
+	 */
+	public boolean replicasDifferFrom(SlotOwnership newer) {
+		return !this.replicas.equals(newer.replicas) || !this.failing.equals(newer.failing);
+	}
+
+	@Override
+	public String toString() {
+		return "SlotOwnership[" + coveredSlots() + " slots covered, " + this.uris.size() + " nodes, failing="
+				+ this.failing + "]";
+	}
+
+}
