@@ -1,0 +1,360 @@
+package dev.shardpubsub.test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real Redis Cluster of {@code redis-server} processes on loopback ports, for integration tests.
+ * <pre>{@code
+ * try (EmbeddedRedisCluster cluster = EmbeddedRedisCluster.builder().masters(3).replicasPerMaster(1).start()) {
+ *     RedisClusterClient client = RedisClusterClient.create(cluster.redisUris());
+ *     cluster.operations().failover(cluster.ownerOfChannel("orders"));
+ * }
+ * }</pre>
+ * The executable is {@code redis-server} from the {@code PATH}, or the one named by the system property
+ * {@code shardpubsub.redis-server} or the environment variable {@code SHARD_PUBSUB_REDIS_SERVER}; it must be 7.0 or
+ * newer. Each node runs in its own temporary directory; {@link #close()} (or JVM exit) kills every process and
+ * deletes the directories. Topology changes for tests live in {@link #operations()}; the most used ones are
+ * repeated here as shortcuts.
+ * <p>
+ * JUnit 5 users usually let {@link EmbeddedCluster @EmbeddedCluster} manage the cluster.
+ */
+public final class EmbeddedRedisCluster implements AutoCloseable {
+
+	private static final Logger logger = LoggerFactory.getLogger(EmbeddedRedisCluster.class);
+
+	private final Builder settings;
+
+	private final Path baseDirectory;
+
+	private final ClientResources resources;
+
+	private final RedisClient client;
+
+	private final List<RedisNode> nodes = new ArrayList<>();
+
+	private final ClusterOperations operations;
+
+	private final AtomicBoolean closed = new AtomicBoolean();
+
+	private final Thread shutdownHook = new Thread(this::close, "embedded-redis-cluster-shutdown");
+
+	private EmbeddedRedisCluster(Builder settings, Path baseDirectory) {
+		this.settings = settings;
+		this.baseDirectory = baseDirectory;
+		// Small thread pools: tests run several clusters on small CI machines.
+		this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+		this.client = RedisClient.create(this.resources);
+		this.client.setOptions(ClientOptions.builder()
+			.protocolVersion(ProtocolVersion.RESP2)
+			// Reconnect lazily on next use instead: a killed node must fail fast, a restarted one be found again.
+			.autoReconnect(false)
+			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+			.socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
+			.timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10)))
+			.build());
+		this.operations = new ClusterOperations(this,
+				ClusterBootstrap.max(Duration.ofSeconds(30), settings.nodeTimeout.multipliedBy(20)));
+	}
+
+	/** @return a builder with the defaults: 3 masters, 1 replica each, 1000 ms node timeout */
+	public static Builder builder() {
+		return new Builder();
+	}
+
+	private void startNodes(RedisServerBinary binary) {
+		Runtime.getRuntime().addShutdownHook(this.shutdownHook);
+		long started = System.nanoTime();
+		ClusterBootstrap bootstrap = new ClusterBootstrap(this, this.settings, binary, this.client,
+				this.baseDirectory);
+		int count = this.settings.masters * (1 + this.settings.replicasPerMaster);
+		for (int i = 0; i < count; i++) {
+			this.nodes.add(bootstrap.startNode());
+		}
+		bootstrap.join(this.nodes);
+		this.operations.awaitAgreement(this.settings.startupTimeout);
+		logger.info("Started Redis Cluster {} ({} masters x {} replicas, redis-server {}) in {} ms", nodesProperty(),
+				this.settings.masters, this.settings.replicasPerMaster, binary.version(),
+				TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+	}
+
+	/** @return every node in start order (masters of the initial layout first), whatever its current role */
+	public List<RedisNode> nodes() {
+		return Collections.unmodifiableList(this.nodes);
+	}
+
+	/**
+	 * The running nodes that are masters now, re-read from the cluster (a failover changes the answer).
+	 * @return current masters in start order
+	 */
+	public List<RedisNode> masters() {
+		ClusterView view = this.operations.currentView();
+		return this.nodes.stream().filter((node) -> node.isRunning() && view.isMaster(node.nodeId())).toList();
+	}
+
+	/**
+	 * The running nodes that are replicas now, re-read from the cluster.
+	 * @return current replicas in start order
+	 */
+	public List<RedisNode> replicas() {
+		ClusterView view = this.operations.currentView();
+		return this.nodes.stream().filter((node) -> node.isRunning() && !view.isMaster(node.nodeId())).toList();
+	}
+
+	/**
+	 * All node addresses, the value for {@code spring.data.redis.cluster.nodes}.
+	 * @return e.g. {@code "127.0.0.1:21001,127.0.0.1:21002,..."}
+	 */
+	public String nodesProperty() {
+		return this.nodes.stream().map(RedisNode::address).collect(Collectors.joining(","));
+	}
+
+	/** @return one {@link RedisURI} per node, e.g. for {@code RedisClusterClient.create(Iterable)} */
+	public List<RedisURI> redisUris() {
+		return this.nodes.stream().map(RedisNode::redisUri).toList();
+	}
+
+	/** @return the topology operations for tests: moves, failovers, kills, pauses, uncovered slots */
+	public ClusterOperations operations() {
+		return this.operations;
+	}
+
+	/** @return the configured {@code cluster-node-timeout} */
+	public Duration nodeTimeout() {
+		return this.settings.nodeTimeout;
+	}
+
+	/** @return whether {@link #close()} was called */
+	public boolean isClosed() {
+		return this.closed.get();
+	}
+
+	/**
+	 * Shortcut for {@link ClusterOperations#ownerOf(int)}.
+	 * @param slot the slot, 0 to 16383
+	 * @return the master owning it, or {@code null} if uncovered
+	 */
+	public RedisNode ownerOf(int slot) {
+		return this.operations.ownerOf(slot);
+	}
+
+	/**
+	 * Shortcut for {@link ClusterOperations#ownerOfChannel(String)}.
+	 * @param channel a shard channel name
+	 * @return the master owning its slot, or {@code null} if uncovered
+	 */
+	public RedisNode ownerOfChannel(String channel) {
+		return this.operations.ownerOfChannel(channel);
+	}
+
+	/**
+	 * Shortcut for {@link ClusterOperations#migrateSlot(int, RedisNode)}.
+	 * @param slot the slot
+	 * @param target the master to move it to
+	 * @return how many keys were moved
+	 */
+	public int migrateSlot(int slot, RedisNode target) {
+		return this.operations.migrateSlot(slot, target);
+	}
+
+	/**
+	 * Shortcut for {@link ClusterOperations#failover(RedisNode)}.
+	 * @param master the master to demote
+	 * @return the promoted replica
+	 */
+	public RedisNode failover(RedisNode master) {
+		return this.operations.failover(master);
+	}
+
+	/** Shortcut for {@link ClusterOperations#awaitAgreement()}. */
+	public void awaitAgreement() {
+		this.operations.awaitAgreement();
+	}
+
+	/**
+	 * Kill every process, close the connections and delete the node directories. Idempotent; also runs on JVM
+	 * exit.
+	 */
+	@Override
+	public void close() {
+		if (!this.closed.compareAndSet(false, true)) {
+			return;
+		}
+		for (RedisNode node : this.nodes) {
+			node.kill();
+			FreePorts.release(node.port());
+		}
+		this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+		this.resources.shutdown(0, 2, TimeUnit.SECONDS);
+		ClusterBootstrap.deleteRecursively(this.baseDirectory);
+		if (Thread.currentThread() != this.shutdownHook) {
+			try {
+				Runtime.getRuntime().removeShutdownHook(this.shutdownHook);
+			}
+			catch (IllegalStateException | IllegalArgumentException ex) {
+				// JVM already shutting down, or the hook was never registered
+			}
+		}
+		logger.info("Stopped Redis Cluster {}", nodesProperty());
+	}
+
+	@Override
+	public String toString() {
+		return "EmbeddedRedisCluster" + this.nodes;
+	}
+
+	/**
+	 * Settings of an {@link EmbeddedRedisCluster}; {@link #start()} starts it.
+	 */
+	public static final class Builder {
+
+		int masters = 3;
+
+		int replicasPerMaster = 1;
+
+		Duration nodeTimeout = Duration.ofMillis(1000);
+
+		boolean requireFullCoverage = true;
+
+		Duration startupTimeout = Duration.ofSeconds(60);
+
+		String redisServer;
+
+		Path directory;
+
+		private Builder() {
+		}
+
+		/**
+		 * @param masters number of masters, at least 1 (default 3); slots are spread evenly over them
+		 * @return this builder
+		 */
+		public Builder masters(int masters) {
+			if (masters < 1) {
+				throw new IllegalArgumentException("masters must be at least 1");
+			}
+			this.masters = masters;
+			return this;
+		}
+
+		/**
+		 * @param replicasPerMaster replicas of each master, at least 0 (default 1)
+		 * @return this builder
+		 */
+		public Builder replicasPerMaster(int replicasPerMaster) {
+			if (replicasPerMaster < 0) {
+				throw new IllegalArgumentException("replicasPerMaster must not be negative");
+			}
+			this.replicasPerMaster = replicasPerMaster;
+			return this;
+		}
+
+		/**
+		 * @param nodeTimeout {@code cluster-node-timeout} (default 1000 ms): how fast a dead master is failed over
+		 * @return this builder
+		 */
+		public Builder nodeTimeout(Duration nodeTimeout) {
+			if (nodeTimeout.toMillis() < 100) {
+				throw new IllegalArgumentException("nodeTimeout must be at least 100 ms");
+			}
+			this.nodeTimeout = nodeTimeout;
+			return this;
+		}
+
+		/**
+		 * @param requireFullCoverage {@code cluster-require-full-coverage} (default {@code true}, the server
+		 * default): whether the cluster refuses queries while a slot has no owner
+		 * @return this builder
+		 */
+		public Builder requireFullCoverage(boolean requireFullCoverage) {
+			this.requireFullCoverage = requireFullCoverage;
+			return this;
+		}
+
+		/**
+		 * @param startupTimeout how long {@link #start()} waits for the cluster to become healthy (default 60 s)
+		 * @return this builder
+		 */
+		public Builder startupTimeout(Duration startupTimeout) {
+			this.startupTimeout = startupTimeout;
+			return this;
+		}
+
+		/**
+		 * @param redisServer the redis-server executable, overriding system property, environment and PATH
+		 * @return this builder
+		 */
+		public Builder redisServer(String redisServer) {
+			this.redisServer = redisServer;
+			return this;
+		}
+
+		/**
+		 * @param directory parent of the cluster's working directory (default: the system temp directory)
+		 * @return this builder
+		 */
+		public Builder directory(Path directory) {
+			this.directory = directory;
+			return this;
+		}
+
+		/**
+		 * Start the processes, create the cluster and wait until every node agrees on the slot map.
+		 * @return the running cluster; close it when done
+		 * @throws IllegalStateException if redis-server is missing or older than 7.0, or the cluster does not
+		 * come up (the message then carries the tail of the failing node's log)
+		 */
+		public EmbeddedRedisCluster start() {
+			RedisServerBinary binary = RedisServerBinary.resolve(this.redisServer);
+			Path base;
+			try {
+				base = (this.directory != null)
+						? Files.createTempDirectory(Files.createDirectories(this.directory), "redis-cluster-")
+						: Files.createTempDirectory("shard-pubsub-redis-cluster-");
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException("Could not create a directory for the cluster", ex);
+			}
+			EmbeddedRedisCluster cluster = new EmbeddedRedisCluster(copy(), base);
+			try {
+				cluster.startNodes(binary);
+				return cluster;
+			}
+			catch (RuntimeException ex) {
+				cluster.close();
+				throw ex;
+			}
+		}
+
+		private Builder copy() {
+			Builder copy = new Builder();
+			copy.masters = this.masters;
+			copy.replicasPerMaster = this.replicasPerMaster;
+			copy.nodeTimeout = this.nodeTimeout;
+			copy.requireFullCoverage = this.requireFullCoverage;
+			copy.startupTimeout = this.startupTimeout;
+			return copy;
+		}
+
+	}
+
+}
