@@ -297,7 +297,8 @@ public class ShardSubscriptionReconciler
 		SlotOwnership ownership = this.topology.current();
 		NodeAddress owner = ownership.owner(slot.slot);
 		if (owner == null) {
-			return null;
+			// No owner in our view, which may be stale: ask a node; a MOVED answer names the owner if there is one.
+			return probeCandidate(slot, ownership);
 		}
 		if (!slot.failedNodes.contains(owner)) {
 			return owner;
@@ -306,6 +307,18 @@ public class ShardSubscriptionReconciler
 		for (NodeAddress replica : ownership.replicasOf(owner)) {
 			if (!slot.failedNodes.contains(replica)) {
 				return replica;
+			}
+		}
+		return null;
+	}
+
+	private NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
+		if (slot.holder != null && !slot.failedNodes.contains(slot.holder)) {
+			return slot.holder;
+		}
+		for (NodeAddress master : ownership.masters()) {
+			if (!slot.failedNodes.contains(master)) {
+				return master;
 			}
 		}
 		return null;
@@ -428,6 +441,7 @@ public class ShardSubscriptionReconciler
 	}
 
 	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
+		this.topology.requestRefresh();
 		slot.failedNodes.clear();
 		slot.hint = null;
 		if (slot.holder == null || slot.holderLost) {

@@ -93,6 +93,14 @@ public final class SlotOwnership {
 	}
 
 	/**
+	 * The masters that own at least one slot, in address order.
+	 * @return the masters
+	 */
+	public List<NodeAddress> masters() {
+		return java.util.Arrays.stream(this.owners).filter(Objects::nonNull).distinct().sorted().toList();
+	}
+
+	/**
 	 * The replicas of a master.
 	 * @param master the master
 	 * @return its replicas, healthy ones first

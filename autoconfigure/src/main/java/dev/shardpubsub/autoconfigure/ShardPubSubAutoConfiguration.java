@@ -1,0 +1,86 @@
+package dev.shardpubsub.autoconfigure;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+import dev.shardpubsub.config.ClusterClientProvider;
+import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.listener.ShardSubscriptions;
+import dev.shardpubsub.publish.ShardPublisher;
+import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
+import dev.shardpubsub.topology.LettuceClusterTopology;
+import dev.shardpubsub.topology.SlotOwnership;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+/**
+ * Auto-configuration for Redis Cluster sharded pub/sub: {@code @ShardListener} methods, the subscriptions that
+ * follow slot moves, and the {@link ShardPublisher}.
+ */
+@AutoConfiguration(after = DataRedisAutoConfiguration.class)
+@ConditionalOnClass({ RedisClusterClient.class, LettuceConnectionFactory.class })
+@ConditionalOnBean(LettuceConnectionFactory.class)
+@ConditionalOnBooleanProperty(name = "shard-pubsub.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ShardPubSubProperties.class)
+@Import(ShardListenerConfiguration.class)
+public final class ShardPubSubAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	ClusterClientProvider shardPubSubClusterClientProvider(LettuceConnectionFactory connectionFactory) {
+		return new ClusterClientProvider(connectionFactory);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TopologyWatcher shardTopologyWatcher(ClusterClientProvider clusterClient, ApplicationEventPublisher publisher,
+			ShardPubSubProperties properties) {
+		return new TopologyWatcher(new LettuceClusterTopology(clusterClient), publisher,
+				properties.getTopology().getRefreshPeriod());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	NodeSubscriptionClient shardNodeSubscriptionClient(ClusterClientProvider clusterClient, TopologyWatcher topology,
+			ShardPubSubProperties properties) {
+		return new LettuceNodeSubscriptionClient(clusterClient, (node) -> {
+			// A node learned from a MOVED answer may not be in the topology yet: it shares the others' settings.
+			SlotOwnership ownership = topology.current();
+			RedisURI uri = ownership.uri(node);
+			return (uri != null) ? uri : ownership.anyUri();
+		}, properties.getReconcile().getCommandTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(ShardSubscriptions.class)
+	ShardSubscriptionReconciler shardSubscriptionReconciler(NodeSubscriptionClient nodes, TopologyWatcher topology,
+			ApplicationEventPublisher publisher, ShardPubSubProperties properties) {
+		ShardPubSubProperties.Reconcile reconcile = properties.getReconcile();
+		ExponentialBackOff backOff = new ExponentialBackOff(reconcile.getRetryInitialInterval().toMillis(), 2.0);
+		backOff.setMaxInterval(reconcile.getRetryMaxInterval().toMillis());
+		return new ShardSubscriptionReconciler(nodes, topology, publisher, backOff, reconcile.isEnabled(),
+				reconcile.getCommandTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShardPublisher shardPublisher(ClusterClientProvider clusterClient,
+			ObjectProvider<org.springframework.messaging.converter.MessageConverter> messageConverter) {
+		return new ShardPublisher(clusterClient, messageConverter.getIfUnique());
+	}
+
+}

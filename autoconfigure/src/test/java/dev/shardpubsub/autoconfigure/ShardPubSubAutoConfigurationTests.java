@@ -1,0 +1,90 @@
+package dev.shardpubsub.autoconfigure;
+
+import io.lettuce.core.cluster.RedisClusterClient;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+import dev.shardpubsub.config.ClusterConfigurationRequiredException;
+import dev.shardpubsub.listener.ShardSubscriptions;
+import dev.shardpubsub.publish.ShardPublisher;
+import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
+import dev.shardpubsub.test.EmbeddedCluster;
+import dev.shardpubsub.test.EmbeddedRedisCluster;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link ShardPubSubAutoConfiguration}.
+ */
+@EmbeddedCluster(masters = 3, replicasPerMaster = 0)
+class ShardPubSubAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(
+			AutoConfigurations.of(DataRedisAutoConfiguration.class, ShardPubSubAutoConfiguration.class));
+
+	@Test
+	void runWithClusterConfigurationShouldCreateBeans(EmbeddedRedisCluster cluster) {
+		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context).hasSingleBean(ShardSubscriptionReconciler.class);
+				assertThat(context).hasSingleBean(ShardSubscriptions.class);
+				assertThat(context).hasSingleBean(TopologyWatcher.class);
+				assertThat(context).hasSingleBean(ShardPublisher.class);
+				assertThat(context).hasSingleBean(ShardPubSubProperties.class);
+				assertThat(context.getBean(TopologyWatcher.class).current().coveredSlots()).isEqualTo(16384);
+			});
+	}
+
+	@Test
+	void runWhenDisabledShouldNotCreateBeans(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.enabled=false")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context).doesNotHaveBean(ShardSubscriptions.class);
+				assertThat(context).doesNotHaveBean(ShardPublisher.class);
+			});
+	}
+
+	@Test
+	void runWithoutLettuceShouldNotCreateBeans() {
+		this.runner.withClassLoader(new FilteredClassLoader(RedisClusterClient.class)).run((context) -> {
+			assertThat(context).doesNotHaveBean(ShardSubscriptions.class);
+			assertThat(context).doesNotHaveBean(ShardPublisher.class);
+		});
+	}
+
+	@Test
+	void runWithoutClusterConfigurationShouldFailWithAnalysisNamingTheProperty() {
+		this.runner.withPropertyValues("spring.data.redis.host=localhost", "spring.data.redis.port=6399")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable failure = context.getStartupFailure();
+				ClusterConfigurationRequiredException cause = findCause(failure);
+				assertThat(cause).isNotNull();
+				FailureAnalysis analysis = new ClusterConfigurationRequiredFailureAnalyzer().analyze(failure);
+				assertThat(analysis.getDescription()).contains("needs a Redis Cluster")
+					.contains("standalone Redis at localhost:6399");
+				assertThat(analysis.getAction()).contains("spring.data.redis.cluster.nodes")
+					.contains("shard-pubsub.enabled=false");
+			});
+	}
+
+	private static ClusterConfigurationRequiredException findCause(Throwable failure) {
+		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
+			if (candidate instanceof ClusterConfigurationRequiredException required) {
+				return required;
+			}
+		}
+		return null;
+	}
+
+}

@@ -1,0 +1,107 @@
+package dev.shardpubsub.sample.orders;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.ApplicationArguments;
+import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.ExitCodeGenerator;
+import org.springframework.context.ApplicationListener;
+import org.springframework.stereotype.Component;
+
+import dev.shardpubsub.event.SubscriptionMovedEvent;
+import dev.shardpubsub.listener.ChannelSubscription;
+import dev.shardpubsub.listener.ShardSubscriptions;
+import dev.shardpubsub.publish.ShardPublisher;
+import dev.shardpubsub.test.EmbeddedRedisCluster;
+import dev.shardpubsub.test.RedisNode;
+
+/**
+ * The sample's job: publish orders, move one region's slot to another master half-way (on the local cluster),
+ * and show that every order still arrives.
+ */
+@Component
+public class OrderFeed implements ApplicationRunner, ExitCodeGenerator, ApplicationListener<SubscriptionMovedEvent> {
+
+	private static final Log logger = LogFactory.getLog(OrderFeed.class);
+
+	private final ShardPublisher publisher;
+
+	private final OrderListener listener;
+
+	private final ShardSubscriptions subscriptions;
+
+	private final List<String> channels;
+
+	private final int ordersPerChannel;
+
+	private int exitCode;
+
+	OrderFeed(ShardPublisher publisher, OrderListener listener, ShardSubscriptions subscriptions,
+			@Value("${sample.channels:orders:{eu},orders:{us},orders:{apac}}") List<String> channels,
+			@Value("${sample.orders-per-channel:1000}") int ordersPerChannel) {
+		this.publisher = publisher;
+		this.listener = listener;
+		this.subscriptions = subscriptions;
+		this.channels = channels;
+		this.ordersPerChannel = ordersPerChannel;
+	}
+
+	@Override
+	public void run(ApplicationArguments args) throws Exception {
+		awaitSubscribed();
+		EmbeddedRedisCluster cluster = LocalCluster.get();
+		for (int i = 1; i <= this.ordersPerChannel; i++) {
+			for (String channel : this.channels) {
+				this.publisher.publish(channel, new Order(i, channel.substring(channel.indexOf('{') + 1,
+						channel.indexOf('}')), i * 100L));
+			}
+			if (i == this.ordersPerChannel / 2 && cluster != null) {
+				moveSlotOf(cluster, this.channels.get(0));
+			}
+		}
+		long expected = (long) this.ordersPerChannel * this.channels.size();
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (this.listener.total() < expected && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		for (String channel : this.channels) {
+			logger.info(String.format("%-16s published %d, received %d", channel, this.ordersPerChannel,
+					this.listener.received(channel)));
+		}
+		this.exitCode = (this.listener.total() == expected) ? 0 : 1;
+		logger.info((this.exitCode == 0) ? "Every order arrived, through a slot move."
+				: "Orders missing: received " + this.listener.total() + " of " + expected);
+	}
+
+	private void awaitSubscribed() throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+		while (System.nanoTime() < deadline && !this.subscriptions.channels().stream()
+			.allMatch((channel) -> channel.state() == ChannelSubscription.State.SUBSCRIBED)) {
+			Thread.sleep(20);
+		}
+	}
+
+	private void moveSlotOf(EmbeddedRedisCluster cluster, String channel) {
+		RedisNode owner = cluster.ownerOfChannel(channel);
+		RedisNode target = cluster.masters().stream().filter((node) -> !node.equals(owner)).findFirst().orElseThrow();
+		int slot = cluster.operations().slotOf(channel);
+		logger.info("Moving slot " + slot + " of " + channel + " from " + owner.address() + " to " + target.address());
+		cluster.operations().setSlotNode(slot, target);
+	}
+
+	@Override
+	public void onApplicationEvent(SubscriptionMovedEvent event) {
+		logger.info("Subscription moved: " + event);
+	}
+
+	@Override
+	public int getExitCode() {
+		return this.exitCode;
+	}
+
+}
