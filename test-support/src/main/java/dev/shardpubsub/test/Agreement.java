@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Checks that every live node of a cluster reports a healthy state and the same topology: the same owner for every
@@ -76,7 +78,7 @@ final class Agreement {
 			}
 			String[] owners = view.owners();
 			for (int slot = 0; slot < ClusterView.SLOTS; slot++) {
-				if (!java.util.Objects.equals(expected[slot], owners[slot])) {
+				if (!Objects.equals(expected[slot], owners[slot])) {
 					problems.add("slot " + slot + " (and maybe more): " + reference.getKey() + " says owner "
 							+ ClusterView.shortId(expected[slot]) + ", " + other.getKey() + " says "
 							+ ClusterView.shortId(owners[slot]));
@@ -84,7 +86,7 @@ final class Agreement {
 				}
 			}
 		}
-		java.util.Set<String> owners = new java.util.TreeSet<>();
+		Set<String> owners = new TreeSet<>();
 		for (String owner : expected) {
 			if (owner != null) {
 				owners.add(owner);

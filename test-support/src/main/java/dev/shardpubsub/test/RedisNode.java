@@ -17,7 +17,6 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.output.ObjectOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolKeyword;
@@ -139,7 +138,7 @@ public final class RedisNode {
 		for (String arg : args) {
 			commandArgs.add(arg);
 		}
-		return commands().dispatch(keyword(words[0]), new ObjectOutput<>(StringCodec.UTF8), commandArgs);
+		return commands().dispatch(keyword(words[0]), new ReplyOutput(), commandArgs);
 	}
 
 	/**

@@ -6,16 +6,12 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import io.lettuce.core.RedisFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Removes a slot from every node's map and gives it back: {@code DELSLOTS} is local to one node, so it has to be
  * sent to all of them.
  */
 final class UncoveredSlots {
-
-	private static final Logger logger = LoggerFactory.getLogger(UncoveredSlots.class);
 
 	private UncoveredSlots() {
 	}
