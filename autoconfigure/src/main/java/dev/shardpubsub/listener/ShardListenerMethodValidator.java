@@ -81,7 +81,9 @@ public final class ShardListenerMethodValidator {
 
 	private static void checkHeader(String description, MethodParameter parameter) {
 		Header header = parameter.getParameterAnnotation(Header.class);
-		String name = StringUtils.hasText(header.name()) ? header.name() : parameter.getParameterName();
+		// Raw annotation: its value/name alias is not merged
+		String name = StringUtils.hasText(header.value()) ? header.value()
+				: StringUtils.hasText(header.name()) ? header.name() : parameter.getParameterName();
 		boolean optional = !header.required() || !ValueConstants.DEFAULT_NONE.equals(header.defaultValue());
 		if (name != null && !HEADER_NAMES.contains(name) && !optional) {
 			throw invalid(description, parameter, "it requires header '" + name + "', which a shard message never "
