@@ -1,6 +1,7 @@
 package dev.shardpubsub.test;
 
 import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -107,7 +108,7 @@ final class ClusterBootstrap {
 	private String config(int port, Path directory) {
 		Path absolute = directory.toAbsolutePath();
 		List<String> lines = new ArrayList<>(List.of("port " + port, "bind 127.0.0.1", "protected-mode no",
-				"daemonize no", "dir " + absolute, "logfile " + absolute.resolve("redis.log"), "loglevel notice",
+				"daemonize no", "dir " + absolute, "pidfile " + absolute.resolve("redis.pid"), "logfile " + absolute.resolve("redis.log"), "loglevel notice",
 				"cluster-enabled yes", "cluster-config-file " + absolute.resolve("nodes.conf"),
 				"cluster-port " + (port + FreePorts.BUS_OFFSET),
 				"cluster-node-timeout " + this.settings.nodeTimeout.toMillis(),
@@ -118,6 +119,28 @@ final class ClusterBootstrap {
 				// Replicas sync without the default 5 s wait for more replicas to join the transfer.
 				"repl-diskless-sync yes", "repl-diskless-sync-delay 0", "enable-debug-command local"));
 		return String.join("\n", lines) + "\n";
+	}
+
+	/**
+	 * Start a shell that outlives a JVM killed with SIGKILL (no shutdown hooks then) and kills the cluster's
+	 * processes once the JVM is gone, so that a crashed or timed-out test fork leaves no servers behind.
+	 * @return the watchdog process, to be destroyed on a normal close
+	 */
+	Process startWatchdog() {
+		String base = this.baseDirectory.toAbsolutePath().toString().replace("'", "'\\''");
+		String script = "while kill -0 " + ProcessHandle.current().pid() + " 2>/dev/null; do sleep 1; done; "
+				+ "for f in '" + base + "'/*/redis.pid; do p=$(cat \"$f\" 2>/dev/null) && "
+				+ "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = redis-server ] && kill -9 \"$p\"; done; rm -rf '" + base
+				+ "'";
+		try {
+			return new ProcessBuilder("sh", "-c", script).redirectOutput(Redirect.DISCARD)
+				.redirectError(Redirect.DISCARD)
+				.start();
+		}
+		catch (IOException ex) {
+			// Without sh we still have the shutdown hook.
+			return null;
+		}
 	}
 
 	static void deleteRecursively(Path directory) {

@@ -48,8 +48,7 @@ public final class EmbeddedClusterExtension implements BeforeAllCallback, Parame
 		ExtensionContext ownerContext = classContext(context, owner);
 		if (ownerContext != null) {
 			// The class-level store closes its resources after all afterAll callbacks, Spring's included.
-			ownerContext.getStore(NAMESPACE).getOrComputeIfAbsent(owner, (key) -> new Handle(key, cluster),
-					Handle.class);
+			ownerContext.getStore(NAMESPACE).computeIfAbsent(owner, (key) -> new Handle(key, cluster), Handle.class);
 		}
 		return cluster;
 	}
@@ -63,10 +62,8 @@ public final class EmbeddedClusterExtension implements BeforeAllCallback, Parame
 		return null;
 	}
 
-	/** Stops the cluster when JUnit closes the store; JUnit 5.13+ closes {@link AutoCloseable} values. */
-	@SuppressWarnings("deprecation")
-	private record Handle(Class<?> owner, EmbeddedRedisCluster cluster)
-			implements AutoCloseable, ExtensionContext.Store.CloseableResource {
+	/** Stops the cluster when JUnit closes the store, which closes {@link AutoCloseable} values. */
+	private record Handle(Class<?> owner, EmbeddedRedisCluster cluster) implements AutoCloseable {
 
 		@Override
 		public void close() {

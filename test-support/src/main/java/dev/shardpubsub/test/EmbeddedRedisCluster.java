@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * The executable is {@code redis-server} from the {@code PATH}, or the one named by the system property
  * {@code shardpubsub.redis-server} or the environment variable {@code SHARD_PUBSUB_REDIS_SERVER}; it must be 7.0 or
  * newer. Each node runs in its own temporary directory; {@link #close()} (or JVM exit) kills every process and
- * deletes the directories. Topology changes for tests live in {@link #operations()}; the most used ones are
+ * deletes the directories. If the JVM itself is killed (SIGKILL, no shutdown hooks), a small {@code sh} watchdog
+ * started with the cluster kills the servers within a second. Topology changes for tests live in {@link #operations()}; the most used ones are
  * repeated here as shortcuts.
  * <p>
  * JUnit 5 users usually let {@link EmbeddedCluster @EmbeddedCluster} manage the cluster.
@@ -57,6 +58,8 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	private final AtomicBoolean closed = new AtomicBoolean();
 
 	private final Thread shutdownHook = new Thread(this::close, "embedded-redis-cluster-shutdown");
+
+	private Process watchdog;
 
 	private EmbeddedRedisCluster(Builder settings, Path baseDirectory) {
 		this.settings = settings;
@@ -86,6 +89,7 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		long started = System.nanoTime();
 		ClusterBootstrap bootstrap = new ClusterBootstrap(this, this.settings, binary, this.client,
 				this.baseDirectory);
+		this.watchdog = bootstrap.startWatchdog();
 		int count = this.settings.masters * (1 + this.settings.replicasPerMaster);
 		for (int i = 0; i < count; i++) {
 			this.nodes.add(bootstrap.startNode());
@@ -206,6 +210,9 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		this.client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
 		this.resources.shutdown(0, 2, TimeUnit.SECONDS);
 		ClusterBootstrap.deleteRecursively(this.baseDirectory);
+		if (this.watchdog != null) {
+			this.watchdog.destroy();
+		}
 		if (Thread.currentThread() != this.shutdownHook) {
 			try {
 				Runtime.getRuntime().removeShutdownHook(this.shutdownHook);

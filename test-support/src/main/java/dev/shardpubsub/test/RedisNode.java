@@ -257,9 +257,14 @@ public final class RedisNode {
 			current.destroyForcibly();
 			try {
 				current.waitFor(10, TimeUnit.SECONDS);
+				// A stale pid file could make the orphan watchdog kill an unrelated process that reused the pid.
+				Files.deleteIfExists(this.directory.resolve("redis.pid"));
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
+			}
+			catch (IOException ex) {
+				// the watchdog also checks the process name
 			}
 		}
 		this.paused = false;
