@@ -3,7 +3,6 @@ package dev.shardpubsub.autoconfigure;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
@@ -19,6 +18,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
 
 import dev.shardpubsub.config.ClusterClientProvider;
 import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.listener.ShardListenerMessageHandlerMethodFactory;
 import dev.shardpubsub.listener.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
@@ -79,8 +79,11 @@ public final class ShardPubSubAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ShardPublisher shardPublisher(ClusterClientProvider clusterClient,
-			ObjectProvider<org.springframework.messaging.converter.MessageConverter> messageConverter) {
-		return new ShardPublisher(clusterClient, messageConverter.getIfUnique());
+			ShardListenerMessageHandlerMethodFactory messageHandlerMethodFactory) {
+		// The listeners' converter, so what one side writes the other reads.
+		return new ShardPublisher(clusterClient,
+				messageHandlerMethodFactory.supportsObjectPayloads() ? messageHandlerMethodFactory.getMessageConverter()
+						: null);
 	}
 
 }

@@ -182,7 +182,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	private void close(NodeLink link, String reason) {
 		link.fail(reason, null);
 		StatefulRedisPubSubConnection<String, byte[]> connection = link.connection();
-		if (connection != null) {
+		if (connection != null && connection.isOpen()) {
 			connection.closeAsync();
 		}
 	}

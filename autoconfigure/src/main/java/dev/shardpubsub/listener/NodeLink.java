@@ -117,19 +117,29 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			this.inFlight = next;
 			target = this.connection;
 		}
-		String[] channels = next.channels.toArray(String[]::new);
-		RedisFuture<Void> sent = next.subscribe ? target.async().ssubscribe(channels)
-				: target.async().sunsubscribe(channels);
-		sent.whenComplete((ignored, error) -> {
-			if (error != null) {
-				finish(next, translate(error));
-			}
-		});
+		if (next.channels.isEmpty()) {
+			// A barrier: completes once everything queued before it is done.
+			finish(next, null);
+			return;
+		}
 		next.future.orTimeout(this.timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
 			if (unwrap(error) instanceof TimeoutException) {
 				timedOut(next);
 			}
 		});
+		String[] channels = next.channels.toArray(String[]::new);
+		try {
+			RedisFuture<Void> sent = next.subscribe ? target.async().ssubscribe(channels)
+					: target.async().sunsubscribe(channels);
+			sent.whenComplete((ignored, error) -> {
+				if (error != null) {
+					finish(next, translate(error));
+				}
+			});
+		}
+		catch (RuntimeException ex) {
+			finish(next, translate(ex));
+		}
 	}
 
 	private void timedOut(Command command) {

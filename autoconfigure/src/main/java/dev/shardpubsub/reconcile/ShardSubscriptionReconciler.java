@@ -236,7 +236,12 @@ public class ShardSubscriptionReconciler
 			if (slot == null || change.to() == null) {
 				continue;
 			}
-			if (slot.holder == null || slot.holderLost) {
+			if (slot.inFlight) {
+				// Settling the in-flight subscribe would forget this change: check its result against it instead.
+				slot.ownerChangedInFlight = true;
+				slot.dirty = true;
+			}
+			else if (slot.holder == null || slot.holderLost) {
 				// Waiting for a node: try the new owner now rather than on the retry timer.
 				slot.cancelRetry();
 				slot.failedNodes.clear();
@@ -401,6 +406,14 @@ public class ShardSubscriptionReconciler
 			logger.info("Subscribed slot " + slot.slot + " on " + target + " after earlier failures");
 		}
 		slot.settled();
+		if (slot.ownerChangedInFlight) {
+			slot.ownerChangedInFlight = false;
+			NodeAddress owner = this.topology.current().owner(slot.slot);
+			if (owner != null && !owner.equals(target)) {
+				slot.ownerChanged(System.nanoTime());
+				slot.dirty = true;
+			}
+		}
 		if (previous != null && !previous.equals(target)) {
 			releaseIfIdle(previous);
 		}

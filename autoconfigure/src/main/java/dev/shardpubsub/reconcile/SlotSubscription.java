@@ -52,6 +52,9 @@ final class SlotSubscription {
 
 	boolean holderLost;
 
+	/** The topology showed a new owner while a subscribe was in flight: check the result against it. */
+	boolean ownerChangedInFlight;
+
 	MoveReason reason;
 
 	long detectedNanos;

@@ -29,6 +29,7 @@ import dev.shardpubsub.test.ClientInfo;
 import dev.shardpubsub.test.EmbeddedCluster;
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.test.RedisNode;
+import dev.shardpubsub.topology.TopologyWatcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -38,7 +39,7 @@ import static org.awaitility.Awaitility.await;
  * exactly once.
  */
 @EmbeddedCluster(masters = 3, replicasPerMaster = 1)
-@SpringBootTest(classes = ReconcileIntegrationTests.App.class)
+@SpringBootTest(classes = ReconcileIntegrationTests.App.class, properties = "spring.data.redis.timeout=5s")
 class ReconcileIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
@@ -51,6 +52,9 @@ class ReconcileIntegrationTests {
 
 	@Autowired
 	private ShardPublisher publisher;
+
+	@Autowired
+	private TopologyWatcher topology;
 
 	@Autowired
 	private MoveLog moveLog;
@@ -124,6 +128,10 @@ class ReconcileIntegrationTests {
 		this.cluster.operations().kill(master);
 		RedisNode promoted = this.cluster.operations().awaitFailoverOf(master, WAIT);
 		awaitHeldBy(channel, promoted);
+		// Our publisher is a plain Lettuce cluster connection: it routes to the new master once the client's
+		// topology (refreshed by the watcher) shows it.
+		await().atMost(WAIT).until(() -> promoted.address()
+			.equals(String.valueOf(this.topology.current().owner(SlotHash.getSlot(channel)))));
 		assertExactlyOnceAfterwards(channel);
 		this.cluster.operations().restart(master);
 		this.cluster.awaitAgreement();
