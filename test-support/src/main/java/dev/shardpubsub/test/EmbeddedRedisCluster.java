@@ -153,6 +153,15 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	}
 
 	/**
+	 * Shortcut for {@link ClusterOperations#slotOf(String)}.
+	 * @param keyOrChannel a key or shard channel, honouring {@code {hash tags}}
+	 * @return its slot, 0 to 16383
+	 */
+	public int slotOf(String keyOrChannel) {
+		return this.operations.slotOf(keyOrChannel);
+	}
+
+	/**
 	 * Shortcut for {@link ClusterOperations#ownerOf(int)}.
 	 * @param slot the slot, 0 to 16383
 	 * @return the master owning it, or {@code null} if uncovered
