@@ -13,6 +13,7 @@ import org.springframework.core.DefaultParameterNameDiscoverer;
 import org.springframework.core.MethodParameter;
 import org.springframework.core.ParameterNameDiscoverer;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.annotation.AnnotatedMethod;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.MessageHeaders;
 import org.springframework.messaging.handler.annotation.Header;
@@ -47,8 +48,8 @@ public final class ShardListenerMethodValidator {
 	 */
 	public static void validate(String description, Method method, @Nullable Boolean objectPayloads) {
 		List<MethodParameter> payloads = new ArrayList<>();
-		for (int i = 0; i < method.getParameterCount(); i++) {
-			MethodParameter parameter = new MethodParameter(method, i);
+		// As the invoker sees them: with the parameter annotations of the interfaces and superclasses too
+		for (MethodParameter parameter : new AnnotatedMethod(method).getMethodParameters()) {
 			parameter.initParameterNameDiscovery(parameterNameDiscoverer);
 			Class<?> type = parameter.getParameterType();
 			if (parameter.hasParameterAnnotation(Header.class)) {

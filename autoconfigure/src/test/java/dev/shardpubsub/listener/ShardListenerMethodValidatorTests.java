@@ -29,6 +29,11 @@ class ShardListenerMethodValidatorTests {
 	}
 
 	@Test
+	void seesParameterAnnotationsDeclaredOnAnInterface() {
+		assertThatNoException().isThrownBy(() -> validate("fromInterface", false));
+	}
+
+	@Test
 	void acceptsObjectPayloadsWithJson() {
 		assertThatNoException().isThrownBy(() -> validate("order", true));
 		assertThatNoException().isThrownBy(() -> validate("orderMessage", true));
@@ -82,8 +87,18 @@ class ShardListenerMethodValidatorTests {
 	record Order(String id) {
 	}
 
+	interface Annotated {
+
+		void fromInterface(String payload, @Header(ShardMessageHeaders.CHANNEL) String channel);
+
+	}
+
 	@SuppressWarnings("unused")
-	static class Signatures {
+	static class Signatures implements Annotated {
+
+		@Override
+		public void fromInterface(String payload, String channel) {
+		}
 
 		void string(String payload) {
 		}
