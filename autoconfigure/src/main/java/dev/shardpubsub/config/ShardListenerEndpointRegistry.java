@@ -84,6 +84,14 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 	}
 
 	/**
+	 * Return the settings given to every container.
+	 * @return the container properties
+	 */
+	public ShardListenerContainerProperties getContainerProperties() {
+		return this.containerProperties;
+	}
+
+	/**
 	 * Set the default factory of the listener method invokers.
 	 * @param messageHandlerMethodFactory the factory; an initialized one
 	 */
