@@ -61,6 +61,9 @@ public class ShardListenerAnnotationBeanPostProcessor
 
 	private @Nullable BeanExpressionContext expressionContext;
 
+	// Set once the singletons are registered: endpoints of beans created later (lazy, prototype) register at once
+	private volatile boolean registered;
+
 	/**
 	 * Set the registry to register the endpoints with; by default the {@link ShardListenerEndpointRegistry} bean.
 	 * @param endpointRegistry the registry
@@ -105,6 +108,9 @@ public class ShardListenerAnnotationBeanPostProcessor
 		}
 		annotatedMethods.forEach((method, listeners) -> listeners
 			.forEach((listener) -> this.registrar.registerEndpoint(createEndpoint(listener, method, bean, beanName))));
+		if (this.registered) {
+			registerEndpoints();
+		}
 		return bean;
 	}
 
@@ -252,10 +258,17 @@ public class ShardListenerAnnotationBeanPostProcessor
 			AnnotationAwareOrderComparator.sort(configurers);
 			configurers.forEach((configurer) -> configurer.configureShardListeners(this.registrar));
 		}
+		this.registered = true;
+		registerEndpoints();
+	}
+
+	private void registerEndpoints() {
+		// Looked up only when needed: an application without listeners needs no registry
 		if (this.registrar.getEndpoints().isEmpty()) {
 			return;
 		}
 		if (this.registrar.getEndpointRegistry() == null) {
+			Assert.state(this.beanFactory != null, "BeanFactory must be set");
 			this.registrar.setEndpointRegistry((this.endpointRegistry != null) ? this.endpointRegistry
 					: this.beanFactory.getBean(ShardListenerEndpointRegistry.class));
 		}

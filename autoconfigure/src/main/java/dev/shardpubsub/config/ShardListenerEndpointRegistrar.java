@@ -1,7 +1,6 @@
 package dev.shardpubsub.config;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 
 import dev.shardpubsub.listener.ShardListenerErrorHandler;
@@ -31,7 +30,9 @@ public class ShardListenerEndpointRegistrar {
 	 */
 	public void registerEndpoint(ShardListenerEndpoint endpoint) {
 		Assert.notNull(endpoint, "endpoint must not be null");
-		this.endpoints.add(endpoint);
+		synchronized (this.endpoints) {
+			this.endpoints.add(endpoint);
+		}
 	}
 
 	/**
@@ -39,7 +40,9 @@ public class ShardListenerEndpointRegistrar {
 	 * @return the endpoints, in registration order
 	 */
 	public List<ShardListenerEndpoint> getEndpoints() {
-		return Collections.unmodifiableList(this.endpoints);
+		synchronized (this.endpoints) {
+			return List.copyOf(this.endpoints);
+		}
 	}
 
 	/**
@@ -80,16 +83,19 @@ public class ShardListenerEndpointRegistrar {
 	}
 
 	/**
-	 * Register every collected endpoint with the registry.
+	 * Register every collected endpoint with the registry, and forget them; endpoints added later are registered
+	 * at the next call.
 	 * @throws IllegalStateException if no registry is set, an id is taken or a method signature is invalid
 	 */
 	public void registerEndpoints() {
 		Assert.state(this.endpointRegistry != null, "No ShardListenerEndpointRegistry set");
-		for (ShardListenerEndpoint endpoint : this.endpoints) {
-			this.endpointRegistry.registerListenerContainer(endpoint, this.messageHandlerMethodFactory,
-					this.errorHandler);
+		synchronized (this.endpoints) {
+			for (ShardListenerEndpoint endpoint : this.endpoints) {
+				this.endpointRegistry.registerListenerContainer(endpoint, this.messageHandlerMethodFactory,
+						this.errorHandler);
+			}
+			this.endpoints.clear();
 		}
-		this.endpoints.clear();
 	}
 
 }

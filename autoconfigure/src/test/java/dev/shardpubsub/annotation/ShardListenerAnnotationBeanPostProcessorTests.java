@@ -245,6 +245,18 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 	}
 
 	@Test
+	void registersAndStartsTheListenerOfABeanCreatedAfterStartup() {
+		this.runner.withBean("lazy", LiteralListener.class, (definition) -> definition.setLazyInit(true))
+			.run((context) -> {
+				assertThat(registry(context).getListenerContainer("lazy.on")).isNull();
+				context.getBean("lazy");
+				assertThat(registry(context).getListenerContainer("lazy.on").isRunning()).isTrue();
+				subscriptions(context).publish("a", "late");
+				await().atMost(TIMEOUT).until(() -> received(context).contains("a:late"));
+			});
+	}
+
+	@Test
 	void stopsAndUnsubscribesOnClose() {
 		FakeShardSubscriptions[] subscriptions = new FakeShardSubscriptions[1];
 		this.runner.withBean("literal", LiteralListener.class).run((context) -> {
