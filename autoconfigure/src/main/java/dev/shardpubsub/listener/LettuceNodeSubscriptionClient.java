@@ -100,10 +100,11 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	@Override
 	public void close() {
 		this.closed = true;
-		this.links.values().forEach((link) -> close(link, "shutting down"));
+		this.links.values().forEach((link) -> link.fail("shutting down", null));
 		this.links.clear();
 		RedisClient current = this.client;
 		if (current != null) {
+			// Closes every connection it made.
 			current.shutdown(Duration.ZERO, this.commandTimeout);
 		}
 	}

@@ -12,6 +12,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.messaging.Message;
 import org.springframework.messaging.converter.MessageConversionException;
 import org.springframework.messaging.converter.MessageConverter;
@@ -24,7 +25,7 @@ import org.springframework.util.Assert;
  * Payloads: {@code byte[]} as is, {@code String} as UTF-8, anything else through the same message converter the
  * listeners use (JSON when Jackson is present).
  */
-public class ShardPublisher implements DisposableBean {
+public class ShardPublisher implements SmartLifecycle, DisposableBean {
 
 	private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
@@ -33,6 +34,8 @@ public class ShardPublisher implements DisposableBean {
 	private final MessageConverter converter;
 
 	private volatile StatefulRedisClusterConnection<String, byte[]> connection;
+
+	private volatile boolean running;
 
 	/**
 	 * Create a publisher.
@@ -110,11 +113,33 @@ public class ShardPublisher implements DisposableBean {
 	}
 
 	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	/**
+	 * Close the connection before Spring Boot's connection factory (same phase, and this bean depends on it)
+	 * shuts the cluster client down.
+	 */
+	@Override
+	public void stop() {
+		this.running = false;
+		destroy();
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
 	public void destroy() {
 		StatefulRedisClusterConnection<String, byte[]> current = this.connection;
-		if (current != null) {
+		// Spring Boot's connection factory may have shut the client (and this connection) down already.
+		if (current != null && current.isOpen()) {
 			current.close();
 		}
+		this.connection = null;
 	}
 
 }

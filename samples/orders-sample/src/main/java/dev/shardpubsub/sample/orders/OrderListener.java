@@ -23,10 +23,13 @@ public class OrderListener {
 
 	private final Map<String, AtomicLong> received = new ConcurrentHashMap<>();
 
-	@ShardListener(id = "orders", channels = "${sample.channels:orders:{eu},orders:{us},orders:{apac}}")
+	private final Map<String, Long> lastOrder = new ConcurrentHashMap<>();
+
+	@ShardListener(id = "orders", channels = "#{'${sample.channels}'.split(',')}")
 	public void onOrder(Order order, @Header(ShardMessageHeaders.CHANNEL) String channel,
 			@Header(ShardMessageHeaders.NODE) String node) {
 		long count = this.received.computeIfAbsent(channel, (key) -> new AtomicLong()).incrementAndGet();
+		this.lastOrder.put(channel, order.id());
 		if (count % 250 == 0) {
 			logger.info("Received " + count + " orders on " + channel + " (last #" + order.id() + " from " + node
 					+ ")");
@@ -38,8 +41,8 @@ public class OrderListener {
 		return (count != null) ? count.get() : 0;
 	}
 
-	long total() {
-		return this.received.values().stream().mapToLong(AtomicLong::get).sum();
+	long lastOrder(String channel) {
+		return this.lastOrder.getOrDefault(channel, 0L);
 	}
 
 }
