@@ -3,6 +3,7 @@ package dev.shardpubsub.autoconfigure;
 import java.time.Duration;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.Assert;
 
 /**
  * Configuration properties for Redis Cluster sharded pub/sub.
@@ -86,6 +87,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setQueueCapacity(int queueCapacity) {
+			Assert.isTrue(queueCapacity > 0, "shard-pubsub.listener.queue-capacity must be at least 1");
 			this.queueCapacity = queueCapacity;
 		}
 
@@ -94,6 +96,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setConcurrency(int concurrency) {
+			Assert.isTrue(concurrency > 0, "shard-pubsub.listener.concurrency must be at least 1");
 			this.concurrency = concurrency;
 		}
 
@@ -102,6 +105,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setShutdownTimeout(Duration shutdownTimeout) {
+			assertPositive(shutdownTimeout, "shard-pubsub.listener.shutdown-timeout");
 			this.shutdownTimeout = shutdownTimeout;
 		}
 
@@ -110,6 +114,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setOverflowLogInterval(Duration overflowLogInterval) {
+			assertPositive(overflowLogInterval, "shard-pubsub.listener.overflow-log-interval");
 			this.overflowLogInterval = overflowLogInterval;
 		}
 
@@ -131,6 +136,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setRefreshPeriod(Duration refreshPeriod) {
+			assertPositive(refreshPeriod, "shard-pubsub.topology.refresh-period");
 			this.refreshPeriod = refreshPeriod;
 		}
 
@@ -175,6 +181,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setCommandTimeout(Duration commandTimeout) {
+			assertPositive(commandTimeout, "shard-pubsub.reconcile.command-timeout");
 			this.commandTimeout = commandTimeout;
 		}
 
@@ -183,6 +190,7 @@ public class ShardPubSubProperties {
 		}
 
 		public void setRetryInitialInterval(Duration retryInitialInterval) {
+			assertPositive(retryInitialInterval, "shard-pubsub.reconcile.retry-initial-interval");
 			this.retryInitialInterval = retryInitialInterval;
 		}
 
@@ -191,9 +199,15 @@ public class ShardPubSubProperties {
 		}
 
 		public void setRetryMaxInterval(Duration retryMaxInterval) {
+			assertPositive(retryMaxInterval, "shard-pubsub.reconcile.retry-max-interval");
 			this.retryMaxInterval = retryMaxInterval;
 		}
 
+	}
+
+	private static void assertPositive(Duration value, String property) {
+		Assert.isTrue(value != null && !value.isNegative() && !value.isZero(),
+				() -> property + " must be a positive duration, such as 2s or 500ms");
 	}
 
 }

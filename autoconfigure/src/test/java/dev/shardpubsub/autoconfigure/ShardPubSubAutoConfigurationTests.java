@@ -78,6 +78,18 @@ class ShardPubSubAutoConfigurationTests {
 			});
 	}
 
+	@Test
+	void runWithInvalidPropertyShouldFailNamingIt(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.listener.queue-capacity=0")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				assertThat(context.getStartupFailure()).rootCause()
+					.hasMessageContaining("shard-pubsub.listener.queue-capacity must be at least 1");
+			});
+	}
+
 	private static ClusterConfigurationRequiredException findCause(Throwable failure) {
 		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
 			if (candidate instanceof ClusterConfigurationRequiredException required) {
