@@ -29,6 +29,7 @@ import org.springframework.boot.test.context.assertj.AssertableApplicationContex
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.context.support.PropertySourcesPlaceholderConfigurer;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.AliasFor;
@@ -246,14 +247,13 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 
 	@Test
 	void registersAndStartsTheListenerOfABeanCreatedAfterStartup() {
-		this.runner.withBean("lazy", LiteralListener.class, (definition) -> definition.setLazyInit(true))
-			.run((context) -> {
-				assertThat(registry(context).getListenerContainer("lazy.on")).isNull();
-				context.getBean("lazy");
-				assertThat(registry(context).getListenerContainer("lazy.on").isRunning()).isTrue();
-				subscriptions(context).publish("a", "late");
-				await().atMost(TIMEOUT).until(() -> received(context).contains("a:late"));
-			});
+		this.runner.withUserConfiguration(LazyListenerConfiguration.class).run((context) -> {
+			assertThat(registry(context).getListenerContainer("lazy.on")).isNull();
+			context.getBean("lazy");
+			assertThat(registry(context).getListenerContainer("lazy.on").isRunning()).isTrue();
+			subscriptions(context).publish("a", "late");
+			await().atMost(TIMEOUT).until(() -> received(context).contains("a:late"));
+		});
 	}
 
 	@Test
@@ -326,6 +326,17 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 		@Bean
 		Received received() {
 			return new Received();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class LazyListenerConfiguration {
+
+		@Bean
+		@Lazy
+		LiteralListener lazy(Received received) {
+			return new LiteralListener(received);
 		}
 
 	}
