@@ -223,7 +223,8 @@ final class ChannelDispatcher implements ShardMessageSink {
 					this.scheduled.set(false);
 					if (ChannelDispatcher.this.rejectionLogged.compareAndSet(false, true)) {
 						logger.warn("Listener '" + ChannelDispatcher.this.listenerId + "': the executor rejected the "
-								+ "task for channel '" + this.channel + "'; its messages wait for the next attempt", ex);
+								+ "task for channel '" + this.channel + "'; its messages wait for the next attempt",
+								ex);
 					}
 				}
 			}

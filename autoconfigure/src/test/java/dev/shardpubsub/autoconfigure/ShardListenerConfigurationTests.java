@@ -111,6 +111,22 @@ class ShardListenerConfigurationTests {
 	}
 
 	@Test
+	void runWithUndecodableJsonShouldReportItAndKeepListening(CapturedOutput output) {
+		this.runner.withBean(JsonMapper.class, JsonMapper::new)
+			.withBean("orders", OrderListener.class)
+			.run((context) -> {
+				FakeShardSubscriptions subscriptions = context.getBean(FakeShardSubscriptions.class);
+				subscriptions.publish("orders", "{not json");
+				subscriptions.publish("orders", "{\"id\":\"o-2\"}");
+				OrderListener listener = context.getBean(OrderListener.class);
+				await().atMost(TIMEOUT).until(() -> !listener.received.isEmpty());
+				assertThat(listener.received).containsExactly(new Order("o-2"));
+				assertThat(output).contains("Listener 'orders.on' method ShardListenerConfigurationTests.OrderListener"
+						+ ".on(Order) failed to handle a message of channel 'orders'");
+			});
+	}
+
+	@Test
 	void runWithoutJsonMapperBeanShouldRefuseObjectPayloads() {
 		this.runner.run((context) -> assertThat(
 				context.getBean(ShardListenerMessageHandlerMethodFactory.class).supportsObjectPayloads())
