@@ -94,6 +94,8 @@ public class ShardSubscriptionReconciler
 
 	private volatile boolean running;
 
+	private volatile ReconcilePassListener passListener;
+
 	/**
 	 * Create a reconciler.
 	 * @param nodes subscribes on single nodes
@@ -187,6 +189,14 @@ public class ShardSubscriptionReconciler
 	 */
 	public long getIgnoredMessageCount() {
 		return this.ignoredMessages.get();
+	}
+
+	/**
+	 * Set who is told about each reconcile pass (for metrics).
+	 * @param passListener the listener, or {@code null}
+	 */
+	public void setPassListener(ReconcilePassListener passListener) {
+		this.passListener = passListener;
 	}
 
 	// Events
@@ -547,11 +557,16 @@ public class ShardSubscriptionReconciler
 	private void execute(Runnable task) {
 		try {
 			this.executor.execute(() -> {
+				long started = System.nanoTime();
 				try {
 					task.run();
 				}
 				catch (RuntimeException ex) {
 					logger.error("Shard subscription reconcile step failed", ex);
+				}
+				ReconcilePassListener listener = this.passListener;
+				if (listener != null) {
+					listener.onPass(Duration.ofNanos(System.nanoTime() - started));
 				}
 			});
 		}
