@@ -164,9 +164,12 @@ public class ShardSubscriptionReconciler
 		List<ChannelSubscription> result = new ArrayList<>();
 		for (ChannelListeners listeners : this.index.channels()) {
 			SlotSubscription slot = listeners.slot;
-			NodeAddress holder = slot.holder;
+			// A channel added to a subscribed slot is subscribed once its holder confirmed it.
+			boolean confirmed = slot.state != State.SUBSCRIBED || slot.held.contains(listeners.channel);
+			State state = confirmed ? slot.state : State.PENDING;
+			NodeAddress holder = confirmed ? slot.holder : null;
 			long last = listeners.lastMessageAtMillis;
-			result.add(new ChannelSubscription(listeners.channel, slot.slot, slot.state,
+			result.add(new ChannelSubscription(listeners.channel, slot.slot, state,
 					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), slot.stateSince,
 					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
 		}
@@ -388,7 +391,8 @@ public class ShardSubscriptionReconciler
 
 	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
 		NodeAddress previous = slot.holder;
-		boolean moved = slot.needsMove;
+		// Not a move: a redirect back to the holder that still has them, or a slot no listener wants any more.
+		boolean moved = slot.needsMove && (slot.holderLost || !target.equals(previous)) && !slot.channels.isEmpty();
 		if (!target.equals(previous)) {
 			if (previous != null && !slot.holderLost && !slot.held.isEmpty()) {
 				unsubscribe(previous, List.copyOf(slot.held));

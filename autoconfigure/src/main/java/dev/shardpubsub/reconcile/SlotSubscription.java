@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 import org.springframework.util.backoff.BackOffExecution;
@@ -26,8 +27,8 @@ final class SlotSubscription {
 	/** The channels listeners want. */
 	final Set<String> channels = new LinkedHashSet<>();
 
-	/** The channels the holder confirmed. */
-	final Set<String> held = new HashSet<>();
+	/** The channels the holder confirmed (also read by the read API). */
+	final Set<String> held = ConcurrentHashMap.newKeySet();
 
 	/** The node holding the subscription, or null. */
 	volatile NodeAddress holder;
