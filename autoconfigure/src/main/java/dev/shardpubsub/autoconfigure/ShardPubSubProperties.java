@@ -22,6 +22,10 @@ public class ShardPubSubProperties {
 
 	private final Reconcile reconcile = new Reconcile();
 
+	private final Metrics metrics = new Metrics();
+
+	private final Health health = new Health();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -40,6 +44,14 @@ public class ShardPubSubProperties {
 
 	public Reconcile getReconcile() {
 		return this.reconcile;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	public Health getHealth() {
+		return this.health;
 	}
 
 	/**
@@ -201,6 +213,49 @@ public class ShardPubSubProperties {
 		public void setRetryMaxInterval(Duration retryMaxInterval) {
 			assertPositive(retryMaxInterval, "shard-pubsub.reconcile.retry-max-interval");
 			this.retryMaxInterval = retryMaxInterval;
+		}
+
+	}
+
+	/**
+	 * Micrometer metrics (when a MeterRegistry is present).
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether message metrics also carry a "channel" tag. Off by default: one time series per channel is too
+		 * many for applications with thousands of channels.
+		 */
+		private boolean channelTags;
+
+		public boolean isChannelTags() {
+			return this.channelTags;
+		}
+
+		public void setChannelTags(boolean channelTags) {
+			this.channelTags = channelTags;
+		}
+
+	}
+
+	/**
+	 * The "shardPubSub" health indicator (when Actuator is present).
+	 */
+	public static class Health {
+
+		/**
+		 * How long a channel may be without a subscription (moving, uncovered or not yet subscribed) before the
+		 * health indicator reports DOWN.
+		 */
+		private Duration gracePeriod = Duration.ofSeconds(10);
+
+		public Duration getGracePeriod() {
+			return this.gracePeriod;
+		}
+
+		public void setGracePeriod(Duration gracePeriod) {
+			assertPositive(gracePeriod, "shard-pubsub.health.grace-period");
+			this.gracePeriod = gracePeriod;
 		}
 
 	}

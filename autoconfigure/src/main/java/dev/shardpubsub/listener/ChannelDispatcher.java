@@ -12,6 +12,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,6 +46,8 @@ final class ChannelDispatcher implements ShardMessageSink {
 
 	private final DispatchListener dispatchListener;
 
+	private final LongAdder received;
+
 	private final ConcurrentMap<String, ChannelQueue> queues = new ConcurrentHashMap<>();
 
 	// Queued plus in-flight messages: what shutdown waits for
@@ -63,13 +66,14 @@ final class ChannelDispatcher implements ShardMessageSink {
 	private volatile boolean abandoned;
 
 	ChannelDispatcher(String listenerId, Executor executor, DeliveryHandler handler, int queueCapacity,
-			DropReporter dropReporter, DispatchListener dispatchListener) {
+			DropReporter dropReporter, DispatchListener dispatchListener, LongAdder received) {
 		this.listenerId = listenerId;
 		this.executor = executor;
 		this.handler = handler;
 		this.queueCapacity = queueCapacity;
 		this.dropReporter = dropReporter;
 		this.dispatchListener = dispatchListener;
+		this.received = received;
 	}
 
 	@Override
@@ -79,6 +83,7 @@ final class ChannelDispatcher implements ShardMessageSink {
 				this.ignoredAfterStop.incrementAndGet();
 				return;
 			}
+			this.received.increment();
 			ChannelQueue queue = this.queues.computeIfAbsent(message.channel(), ChannelQueue::new);
 			this.pending.incrementAndGet();
 			if (!queue.deliveries.offer(new Delivery(message, System.currentTimeMillis()))) {

@@ -2,8 +2,11 @@ package dev.shardpubsub.listener;
 
 import java.lang.reflect.Method;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.messaging.Message;
 import org.springframework.messaging.handler.invocation.InvocableHandlerMethod;
@@ -17,6 +20,9 @@ import org.springframework.util.Assert;
  * <p>
  * A failure (of the method or of the conversion) is wrapped in a {@link ShardListenerExecutionFailedException} and
  * passed to the {@link ShardListenerErrorHandler}; nothing is rethrown. The method's return value is ignored.
+ * <p>
+ * With an {@link ObservationRegistry}, each invocation is a {@link ShardListenerObservation#LISTENER_OBSERVATION}
+ * (a span per message when tracing is configured).
  */
 public class MessagingShardListenerAdapter {
 
@@ -27,6 +33,10 @@ public class MessagingShardListenerAdapter {
 	private final InvocableHandlerMethod handlerMethod;
 
 	private final ShardListenerErrorHandler errorHandler;
+
+	private volatile ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+
+	private volatile @Nullable ShardListenerObservationConvention observationConvention;
 
 	/**
 	 * Create a new adapter.
@@ -53,18 +63,55 @@ public class MessagingShardListenerAdapter {
 	}
 
 	/**
+	 * Set the registry that observes each invocation; takes effect with the next message.
+	 * @param observationRegistry the registry, {@link ObservationRegistry#NOOP} for none
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry) {
+		Assert.notNull(observationRegistry, "observationRegistry must not be null");
+		this.observationRegistry = observationRegistry;
+	}
+
+	/**
+	 * Set a convention that replaces the default name and key values of the observation.
+	 * @param observationConvention the convention, or {@code null} for the default
+	 */
+	public void setObservationConvention(@Nullable ShardListenerObservationConvention observationConvention) {
+		this.observationConvention = observationConvention;
+	}
+
+	/**
 	 * Invoke the listener method for the message; on failure, call the error handler.
 	 * @param message the message
 	 * @param receivedTimestamp when the message arrived, in epoch milliseconds
 	 * @return whether the method completed normally
 	 */
 	public boolean onMessage(ShardMessage message, long receivedTimestamp) {
+		ObservationRegistry registry = this.observationRegistry;
+		if (registry.isNoop()) {
+			return invoke(message, receivedTimestamp, null);
+		}
+		Observation observation = ShardListenerObservation.LISTENER_OBSERVATION.observation(this.observationConvention,
+				ShardListenerObservation.DefaultShardListenerObservationConvention.INSTANCE,
+				() -> new ShardListenerObservationContext(this.listenerId, message), registry);
+		observation.start();
+		try (Observation.Scope scope = observation.openScope()) {
+			return invoke(message, receivedTimestamp, observation);
+		}
+		finally {
+			observation.stop();
+		}
+	}
+
+	private boolean invoke(ShardMessage message, long receivedTimestamp, @Nullable Observation observation) {
 		try {
 			this.handlerMethod.invoke(toMessage(message, receivedTimestamp));
 			return true;
 		}
 		catch (Throwable ex) {
 			rethrowIfFatal(ex);
+			if (observation != null) {
+				observation.error(ex);
+			}
 			handleFailure(message, new ShardListenerExecutionFailedException(this.listenerId, getMethod(),
 					message.channel(), ex));
 			return false;

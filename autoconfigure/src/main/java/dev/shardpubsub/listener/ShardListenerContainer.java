@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.apache.commons.logging.Log;
@@ -42,6 +43,8 @@ public class ShardListenerContainer implements Lifecycle {
 	private final ShardListenerContainerProperties properties;
 
 	private final DropReporter dropReporter;
+
+	private final LongAdder received = new LongAdder();
 
 	private final ReentrantLock lifecycleLock = new ReentrantLock();
 
@@ -108,6 +111,14 @@ public class ShardListenerContainer implements Lifecycle {
 	}
 
 	/**
+	 * Return how many messages reached this listener's queues (including those then dropped), since it was created.
+	 * @return the number of received messages
+	 */
+	public long receivedCount() {
+		return this.received.sum();
+	}
+
+	/**
 	 * Return how many messages this listener dropped because a channel queue was full, since it was created.
 	 * @return the number of dropped messages
 	 */
@@ -133,7 +144,7 @@ public class ShardListenerContainer implements Lifecycle {
 			}
 			ChannelDispatcher dispatcher = new ChannelDispatcher(this.listenerId, this.executor,
 					this.adapter::onMessage, this.properties.queueCapacity(), this.dropReporter,
-					this.dispatchListener);
+					this.dispatchListener, this.received);
 			this.subscriptions.subscribe(this.listenerId, this.channels, dispatcher);
 			this.dispatcher = dispatcher;
 			if (logger.isDebugEnabled()) {

@@ -195,6 +195,16 @@ public class ShardSubscriptionReconciler
 	}
 
 	/**
+	 * Reconcile every slot now, on the reconciler's thread: subscribe what is missing, retry uncovered slots
+	 * without waiting for their back-off, and refresh the topology so that missed moves are followed (for the
+	 * Actuator endpoint). Returns at once.
+	 */
+	public void reconcileAll() {
+		this.topology.requestRefresh();
+		execute(() -> this.index.slots().forEach(this::reconcile));
+	}
+
+	/**
 	 * Set who is told about each reconcile pass (for metrics).
 	 * @param passListener the listener, or {@code null}
 	 */
