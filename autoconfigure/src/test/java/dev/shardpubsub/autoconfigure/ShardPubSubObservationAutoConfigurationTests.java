@@ -1,0 +1,129 @@
+package dev.shardpubsub.autoconfigure;
+
+import java.time.Duration;
+
+import io.micrometer.common.KeyValues;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.shardpubsub.annotation.ShardListener;
+import dev.shardpubsub.listener.FakeShardSubscriptions;
+import dev.shardpubsub.listener.ShardListenerObservation.DefaultShardListenerObservationConvention;
+import dev.shardpubsub.listener.ShardListenerObservationContext;
+import dev.shardpubsub.listener.ShardListenerObservationConvention;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Tests for {@link ShardPubSubObservationAutoConfiguration}.
+ */
+class ShardPubSubObservationAutoConfigurationTests {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+	private final TestObservationRegistry observationRegistry = TestObservationRegistry.create();
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withUserConfiguration(Subscriptions.class)
+		.withBean("orders", OrderListener.class)
+		.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class,
+				ShardPubSubObservationAutoConfiguration.class));
+
+	@Test
+	void runWithObservationRegistryShouldObserveEachHandledMessage() {
+		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
+			FakeShardSubscriptions subscriptions = context.getBean(FakeShardSubscriptions.class);
+			subscriptions.publish("orders:{eu}", "ok");
+			await().atMost(TIMEOUT).untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
+				.hasObservationWithNameEqualTo("shard.pubsub.listener")
+				.that()
+				.hasBeenStarted()
+				.hasBeenStopped()
+				.hasContextualNameEqualTo("orders:{eu} process")
+				.hasLowCardinalityKeyValue("shard.pubsub.listener.id", "orders")
+				.hasLowCardinalityKeyValue("messaging.system", "redis")
+				.hasHighCardinalityKeyValue("messaging.destination.name", "orders:{eu}")
+				.hasHighCardinalityKeyValue("shard.pubsub.node", FakeShardSubscriptions.NODE)
+				.doesNotHaveError());
+		});
+	}
+
+	@Test
+	void runWithObservationRegistryShouldRecordTheListenerFailure() {
+		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
+			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "boom");
+			await().atMost(TIMEOUT).untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
+				.hasObservationWithNameEqualTo("shard.pubsub.listener")
+				.that()
+				.hasBeenStopped()
+				.hasError());
+		});
+	}
+
+	@Test
+	void runWithConventionBeanShouldUseIt() {
+		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry)
+			.withBean(ShardListenerObservationConvention.class, CustomConvention::new)
+			.run((context) -> {
+				context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+				await().atMost(TIMEOUT)
+					.untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
+						.hasObservationWithNameEqualTo("shard.pubsub.listener")
+						.that()
+						.hasLowCardinalityKeyValue("team", "orders"));
+			});
+	}
+
+	@Test
+	void runWithoutObservationRegistryShouldNotObserve() {
+		this.runner.run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(context).doesNotHaveBean("shardListenerObservationInstaller");
+			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+			await().atMost(TIMEOUT).until(() -> context.getBean(OrderListener.class).count == 1);
+		});
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@EnableConfigurationProperties(ShardPubSubProperties.class)
+	static class Subscriptions {
+
+		@Bean
+		FakeShardSubscriptions shardSubscriptions() {
+			return new FakeShardSubscriptions();
+		}
+
+	}
+
+	static class OrderListener {
+
+		volatile int count;
+
+		@ShardListener(id = "orders", channels = "orders:{eu}")
+		void on(String payload) {
+			this.count++;
+			if (payload.equals("boom")) {
+				throw new IllegalStateException("boom");
+			}
+		}
+
+	}
+
+	static class CustomConvention extends DefaultShardListenerObservationConvention {
+
+		@Override
+		public KeyValues getLowCardinalityKeyValues(ShardListenerObservationContext context) {
+			return super.getLowCardinalityKeyValues(context).and("team", "orders");
+		}
+
+	}
+
+}
