@@ -14,7 +14,8 @@ import java.util.Set;
  * @param listenerIds the listeners receiving it
  * @param stateSince when the channel entered its current state
  * @param lastMessageAt when the last message arrived, or {@code null}
- * @param moves how many times the subscription moved to another node
+ * @param moves how many times the subscription was made again after its node dropped it (moved to another node,
+ *        or taken again by the same node after a reconnect)
  * @param lastGap the last resubscribe gap (drop detected to SSUBSCRIBE confirmed), or {@code null}
  */
 public record ChannelSubscription(String channel, int slot, State state, String node, Set<String> listenerIds,

@@ -103,10 +103,13 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		this.links.values().forEach((link) -> link.fail("shutting down", null));
 		this.links.clear();
 		RedisClient current = this.client;
+		this.client = null;
 		if (current != null) {
 			// Closes every connection it made.
 			current.shutdown(Duration.ZERO, this.commandTimeout);
 		}
+		// Usable again after a restart of the application context.
+		this.closed = false;
 	}
 
 	private NodeLink link(NodeAddress node) {

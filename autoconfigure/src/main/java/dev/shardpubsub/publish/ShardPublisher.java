@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.cluster.PartitionSelectorException;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 
@@ -77,7 +78,19 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	public CompletableFuture<Long> publishAsync(String channel, Object payload) {
 		Assert.hasText(channel, "Channel must not be empty");
 		Assert.notNull(payload, "Payload must not be null");
-		return connection().async().spublish(channel, toBytes(channel, payload)).toCompletableFuture();
+		byte[] bytes = toBytes(channel, payload);
+		try {
+			return send(channel, bytes);
+		}
+		catch (PartitionSelectorException ex) {
+			// The client's view has no owner for the slot (it was uncovered when last seen): look again, once.
+			return this.client.get().refreshPartitionsAsync().toCompletableFuture()
+				.thenCompose((ignored) -> send(channel, bytes));
+		}
+	}
+
+	private CompletableFuture<Long> send(String channel, byte[] payload) {
+		return connection().async().spublish(channel, payload).toCompletableFuture();
 	}
 
 	private byte[] toBytes(String channel, Object payload) {

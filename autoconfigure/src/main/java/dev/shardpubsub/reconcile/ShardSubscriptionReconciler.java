@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -68,15 +68,11 @@ public class ShardSubscriptionReconciler
 
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
-	private static final int MAX_REDIRECTS = 5;
-
 	private final NodeSubscriptionClient nodes;
 
 	private final TopologyWatcher topology;
 
 	private final ApplicationEventPublisher publisher;
-
-	private final BackOff retryBackOff;
 
 	private final boolean followMoves;
 
@@ -86,7 +82,12 @@ public class ShardSubscriptionReconciler
 
 	private final Map<String, Set<String>> channelsByListener = new HashMap<>();
 
-	private final ScheduledThreadPoolExecutor executor;
+	private final SlotRouter router;
+
+	private volatile ScheduledThreadPoolExecutor executor;
+
+	/** Bumped by stop(): answers to commands sent before it are ignored after a restart. */
+	private volatile long generation;
 
 	private final AtomicLong subscribeCommands = new AtomicLong();
 
@@ -110,15 +111,10 @@ public class ShardSubscriptionReconciler
 		this.nodes = nodes;
 		this.topology = topology;
 		this.publisher = publisher;
-		this.retryBackOff = retryBackOff;
 		this.followMoves = followMoves;
 		this.shutdownTimeout = shutdownTimeout;
-		this.executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "shard-pubsub-reconciler");
-			thread.setDaemon(true);
-			return thread;
-		});
-		this.executor.setRemoveOnCancelPolicy(true);
+		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff);
+		this.executor = newExecutor();
 		nodes.setListener(new NodeEvents());
 	}
 
@@ -136,7 +132,7 @@ public class ShardSubscriptionReconciler
 				own.add(channel);
 				touched.add(listeners.slot);
 			}
-			touched.forEach(this::reconcile);
+			touched.forEach(this.router::reconcile);
 		});
 	}
 
@@ -155,7 +151,7 @@ public class ShardSubscriptionReconciler
 					touched.add(listeners.slot);
 				}
 			}
-			touched.forEach(this::reconcile);
+			touched.forEach(this.router::reconcile);
 		});
 	}
 
@@ -201,7 +197,7 @@ public class ShardSubscriptionReconciler
 	 */
 	public void reconcileAll() {
 		this.topology.requestRefresh();
-		execute(() -> this.index.slots().forEach(this::reconcile));
+		execute(() -> this.index.slots().forEach(this.router::reconcile));
 	}
 
 	/**
@@ -239,7 +235,7 @@ public class ShardSubscriptionReconciler
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
-				reconcile(slot);
+				this.router.reconcile(slot);
 			}
 		}
 	}
@@ -248,7 +244,7 @@ public class ShardSubscriptionReconciler
 		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
 			if (!slot.holderLost) {
 				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
-				reconcile(slot);
+				this.router.reconcile(slot);
 			}
 		}
 	}
@@ -269,277 +265,13 @@ public class ShardSubscriptionReconciler
 				slot.cancelRetry();
 				slot.failedNodes.clear();
 				slot.hint = null;
-				reconcile(slot);
+				this.router.reconcile(slot);
 			}
 			else if (!change.to().equals(slot.holder)) {
 				slot.ownerChanged(event.getDetectedNanos());
-				reconcile(slot);
+				this.router.reconcile(slot);
 			}
 		}
-	}
-
-	// Reconciling one slot
-
-	private void reconcile(SlotSubscription slot) {
-		if (!this.running) {
-			return;
-		}
-		if (slot.inFlight) {
-			slot.dirty = true;
-			return;
-		}
-		slot.dirty = false;
-		if (slot.holder != null && !slot.holderLost) {
-			List<String> unwanted = slot.held.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
-			if (!unwanted.isEmpty()) {
-				slot.held.removeAll(unwanted);
-				unsubscribe(slot.holder, unwanted);
-			}
-		}
-		if (slot.channels.isEmpty()) {
-			NodeAddress holder = slot.holder;
-			slot.cancelRetry();
-			this.index.removeSlot(slot);
-			releaseIfIdle(holder);
-			return;
-		}
-		if (!slot.needsMove && slot.holder != null) {
-			List<String> missing = slot.channels.stream().filter((channel) -> !slot.held.contains(channel)).toList();
-			if (!missing.isEmpty()) {
-				send(slot, slot.holder, missing, 0);
-			}
-			return;
-		}
-		NodeAddress target = nextCandidate(slot);
-		if (target == null) {
-			failed(slot, null, "no reachable node serves slot " + slot.slot);
-			return;
-		}
-		send(slot, target, slot.channelList(), 0);
-	}
-
-	private NodeAddress nextCandidate(SlotSubscription slot) {
-		if (slot.hint != null && !slot.failedNodes.contains(slot.hint)) {
-			return slot.hint;
-		}
-		SlotOwnership ownership = this.topology.current();
-		NodeAddress owner = ownership.owner(slot.slot);
-		if (owner == null) {
-			// No owner in our view, which may be stale: ask a node; a MOVED answer names the owner if there is one.
-			return probeCandidate(slot, ownership);
-		}
-		if (!slot.failedNodes.contains(owner)) {
-			return owner;
-		}
-		// The owner is unreachable: its replicas accept the subscription and keep it once one is promoted.
-		for (NodeAddress replica : ownership.replicasOf(owner)) {
-			if (!slot.failedNodes.contains(replica)) {
-				return replica;
-			}
-		}
-		return null;
-	}
-
-	private NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
-		if (slot.holder != null && !slot.failedNodes.contains(slot.holder)) {
-			return slot.holder;
-		}
-		for (NodeAddress master : ownership.masters()) {
-			if (!slot.failedNodes.contains(master)) {
-				return master;
-			}
-		}
-		return null;
-	}
-
-	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
-		slot.inFlight = true;
-		if (slot.holder == null || slot.holderLost) {
-			// Nothing else delivers these channels any more: take the target's messages from the first one.
-			slot.acceptFrom = target;
-		}
-		this.subscribeCommands.incrementAndGet();
-		CompletableFuture<Void> result;
-		try {
-			result = this.nodes.subscribe(target, channels);
-		}
-		catch (RuntimeException ex) {
-			result = CompletableFuture.failedFuture(ex);
-		}
-		result.whenComplete((ignored, error) -> {
-			if (error == null) {
-				// On the I/O thread, before the node's next message: a make-before-break switch loses nothing.
-				slot.acceptFrom = target;
-			}
-			execute(() -> subscribeDone(slot, target, channels, redirects, error));
-		});
-	}
-
-	private void subscribeDone(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
-			Throwable error) {
-		slot.inFlight = false;
-		if (!this.running) {
-			return;
-		}
-		if (this.index.slot(slot.slot) != slot) {
-			if (error == null) {
-				unsubscribe(target, channels);
-				releaseIfIdle(target);
-			}
-			return;
-		}
-		if (error == null) {
-			subscribed(slot, target, channels);
-		}
-		else {
-			subscribeFailed(slot, target, channels, redirects, unwrap(error));
-		}
-		if (slot.dirty && !slot.inFlight) {
-			reconcile(slot);
-		}
-	}
-
-	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
-		NodeAddress previous = slot.holder;
-		// Not a move: a redirect back to the holder that still has them, or a slot no listener wants any more.
-		boolean moved = slot.needsMove && (slot.holderLost || !target.equals(previous)) && !slot.channels.isEmpty();
-		if (!target.equals(previous)) {
-			if (previous != null && !slot.holderLost && !slot.held.isEmpty()) {
-				unsubscribe(previous, List.copyOf(slot.held));
-			}
-			slot.held.clear();
-			this.index.holder(slot, target);
-		}
-		slot.held.addAll(channels);
-		slot.acceptFrom = target;
-		slot.state(State.SUBSCRIBED);
-		if (moved) {
-			Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
-			MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
-					: slot.reason;
-			slot.moves++;
-			slot.lastGap = gap;
-			SubscriptionMovedEvent event = new SubscriptionMovedEvent(this, slot.slot, slot.channelList(), previous,
-					target, gap, reason, slot.detectedNanos);
-			if (logger.isDebugEnabled()) {
-				logger.debug("Moved " + event);
-			}
-			this.publisher.publishEvent(event);
-		}
-		else if (slot.backOff != null) {
-			logger.info("Subscribed slot " + slot.slot + " on " + target + " after earlier failures");
-		}
-		slot.settled();
-		if (slot.ownerChangedInFlight) {
-			slot.ownerChangedInFlight = false;
-			NodeAddress owner = this.topology.current().owner(slot.slot);
-			if (owner != null && !owner.equals(target)) {
-				slot.ownerChanged(System.nanoTime());
-				slot.dirty = true;
-			}
-		}
-		if (previous != null && !previous.equals(target)) {
-			releaseIfIdle(previous);
-		}
-	}
-
-	private void subscribeFailed(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
-			Throwable error) {
-		boolean fromHolder = target.equals(slot.holder) && !slot.holderLost;
-		if (error instanceof MovedException moved) {
-			this.topology.requestRefresh();
-			if (fromHolder) {
-				slot.lost(MoveReason.SERVER_PUSH, System.nanoTime());
-			}
-			if (redirects >= MAX_REDIRECTS || moved.getTarget().equals(target)) {
-				failed(slot, target, "redirect loop: " + moved.getMessage());
-				return;
-			}
-			slot.hint = moved.getTarget();
-			send(slot, moved.getTarget(), slot.needsMove ? slot.channelList() : channels, redirects + 1);
-			return;
-		}
-		if (error instanceof NodeUnavailableException) {
-			this.topology.requestRefresh();
-			slot.failedNodes.add(target);
-			if (fromHolder) {
-				slot.lost(MoveReason.RECONNECT, System.nanoTime());
-			}
-			NodeAddress next = nextCandidate(slot);
-			if (next != null) {
-				if (logger.isDebugEnabled()) {
-					logger.debug("Slot " + slot.slot + ": " + error.getMessage() + "; trying " + next);
-				}
-				send(slot, next, slot.needsMove || slot.holder == null ? slot.channelList() : channels, redirects);
-				return;
-			}
-		}
-		failed(slot, target, String.valueOf(error.getMessage()));
-	}
-
-	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
-		this.topology.requestRefresh();
-		slot.failedNodes.clear();
-		slot.hint = null;
-		if (slot.holder == null || slot.holderLost) {
-			slot.state(State.UNCOVERED);
-		}
-		if (slot.backOff == null) {
-			slot.backOff = this.retryBackOff.start();
-		}
-		long delay = slot.backOff.nextBackOff();
-		Duration retryIn = (delay == BackOffExecution.STOP) ? null : Duration.ofMillis(delay);
-		slot.cancelRetry();
-		if (retryIn != null) {
-			slot.retry = this.executor.schedule(() -> retry(slot), delay, TimeUnit.MILLISECONDS);
-		}
-		int pending = this.index.pendingSlots();
-		SubscriptionFailedEvent event = new SubscriptionFailedEvent(this, slot.slot, slot.channelList(), node, reason,
-				retryIn, pending, System.nanoTime());
-		if (!slot.failureLogged) {
-			logger.warn("Could not subscribe " + slot.channels.size() + " channel(s) of slot " + slot.slot
-					+ ((node != null) ? " on " + node : "") + ": " + reason + "; "
-					+ ((retryIn != null) ? "retrying in " + retryIn.toMillis() + " ms" : "not retrying") + " ("
-					+ pending + " slot(s) pending)");
-			slot.failureLogged = true;
-		}
-		else if (logger.isDebugEnabled()) {
-			logger.debug(event.toString());
-		}
-		this.publisher.publishEvent(event);
-	}
-
-	private void retry(SlotSubscription slot) {
-		slot.retry = null;
-		if (slot.needsMove) {
-			slot.reason = MoveReason.UNCOVERED_RETRY;
-		}
-		reconcile(slot);
-	}
-
-	private void unsubscribe(NodeAddress node, List<String> channels) {
-		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
-			if (error != null && logger.isDebugEnabled()) {
-				logger.debug("SUNSUBSCRIBE of " + channels + " on " + node + " failed: " + error.getMessage());
-			}
-		});
-	}
-
-	private void releaseIfIdle(NodeAddress node) {
-		if (node == null || this.index.holdsAnything(node)) {
-			return;
-		}
-		for (SlotSubscription slot : this.index.slots()) {
-			if (slot.inFlight && node.equals(slot.acceptFrom)) {
-				return;
-			}
-		}
-		// Queued unsubscribes go first; the connection closes after them.
-		this.nodes.unsubscribe(node, List.of()).whenComplete((ignored, error) -> execute(() -> {
-			if (!this.index.holdsAnything(node)) {
-				this.nodes.release(node);
-			}
-		}));
 	}
 
 	// Message delivery, on Redis I/O threads
@@ -566,9 +298,9 @@ public class ShardSubscriptionReconciler
 		}
 	}
 
-	// Lifecycle
+	// Lifecycle, and the reconciler's thread
 
-	private void execute(Runnable task) {
+	void execute(Runnable task) {
 		try {
 			this.executor.execute(() -> {
 				long started = System.nanoTime();
@@ -589,10 +321,25 @@ public class ShardSubscriptionReconciler
 		}
 	}
 
+	ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
+		return this.executor.schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
+	}
+
+	long generation() {
+		return this.generation;
+	}
+
+	void countSubscribeCommand() {
+		this.subscribeCommands.incrementAndGet();
+	}
+
 	@Override
 	public void start() {
+		if (this.executor.isShutdown()) {
+			this.executor = newExecutor();
+		}
 		this.running = true;
-		execute(() -> this.index.slots().forEach(this::reconcile));
+		execute(() -> this.index.slots().forEach(this.router::reconcile));
 	}
 
 	@Override
@@ -600,12 +347,15 @@ public class ShardSubscriptionReconciler
 		CompletableFuture<List<CompletableFuture<Void>>> unsubscribes = new CompletableFuture<>();
 		execute(() -> {
 			this.running = false;
+			this.generation++;
 			List<CompletableFuture<Void>> pending = new ArrayList<>();
 			for (SlotSubscription slot : this.index.slots()) {
-				slot.cancelRetry();
 				if (slot.holder != null && !slot.holderLost && !slot.held.isEmpty()) {
 					pending.add(this.nodes.unsubscribe(slot.holder, List.copyOf(slot.held)));
 				}
+				// Kept as wanted, held nowhere: a restart subscribes everything again.
+				slot.reset();
+				this.index.holder(slot, null);
 			}
 			unsubscribes.complete(pending);
 		});
@@ -628,6 +378,16 @@ public class ShardSubscriptionReconciler
 		}
 	}
 
+	private static ScheduledThreadPoolExecutor newExecutor() {
+		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
+			Thread thread = new Thread(task, "shard-pubsub-reconciler");
+			thread.setDaemon(true);
+			return thread;
+		});
+		executor.setRemoveOnCancelPolicy(true);
+		return executor;
+	}
+
 	@Override
 	public boolean isRunning() {
 		return this.running;
@@ -636,10 +396,6 @@ public class ShardSubscriptionReconciler
 	@Override
 	public int getPhase() {
 		return PHASE;
-	}
-
-	private static Throwable unwrap(Throwable error) {
-		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
 	}
 
 	/**

@@ -120,6 +120,19 @@ final class SlotSubscription {
 		cancelRetry();
 	}
 
+	/**
+	 * Forget where the slot was held and any move under way (the channels stay wanted).
+	 */
+	void reset() {
+		settled();
+		this.held.clear();
+		this.acceptFrom = null;
+		this.inFlight = false;
+		this.dirty = false;
+		this.ownerChangedInFlight = false;
+		state(State.PENDING);
+	}
+
 	void cancelRetry() {
 		if (this.retry != null) {
 			this.retry.cancel(false);

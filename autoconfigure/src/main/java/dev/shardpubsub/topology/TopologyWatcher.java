@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
@@ -34,6 +36,10 @@ public class TopologyWatcher implements SmartLifecycle {
 
 	private static final long STALE_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(5);
 
+	private static final long MIN_REFRESH_INTERVAL_MILLIS = 100;
+
+	private static final long SOON_MILLIS = 50;
+
 	private final ClusterTopology topology;
 
 	private final ApplicationEventPublisher publisher;
@@ -42,9 +48,13 @@ public class TopologyWatcher implements SmartLifecycle {
 
 	private final AtomicLong refreshStartedNanos = new AtomicLong();
 
+	private final AtomicBoolean refreshScheduled = new AtomicBoolean();
+
+	private volatile long lastRefreshNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
+
 	private volatile SlotOwnership current;
 
-	private ScheduledExecutorService scheduler;
+	private volatile ScheduledExecutorService scheduler;
 
 	private ScheduledFuture<?> periodic;
 
@@ -82,17 +92,25 @@ public class TopologyWatcher implements SmartLifecycle {
 	}
 
 	/**
-	 * Refresh the topology now, in the background, unless a refresh is already under way.
+	 * Refresh the topology now, in the background. While a refresh is under way, or if one started less than
+	 * 100 ms ago, one more follows when it may, so that bursts of requests cost one refresh.
 	 */
 	public void requestRefresh() {
 		long now = System.nanoTime();
 		long started = this.refreshStartedNanos.get();
 		if (started != 0 && now - started < STALE_REFRESH_NANOS) {
+			scheduleRefresh(MIN_REFRESH_INTERVAL_MILLIS);
+			return;
+		}
+		long sinceLast = now - this.lastRefreshNanos;
+		if (sinceLast < TimeUnit.MILLISECONDS.toNanos(MIN_REFRESH_INTERVAL_MILLIS)) {
+			scheduleRefresh(MIN_REFRESH_INTERVAL_MILLIS - TimeUnit.NANOSECONDS.toMillis(sinceLast));
 			return;
 		}
 		if (!this.refreshStartedNanos.compareAndSet(started, now)) {
 			return;
 		}
+		this.lastRefreshNanos = now;
 		try {
 			this.topology.refresh().whenComplete((ownership, error) -> {
 				this.refreshStartedNanos.compareAndSet(now, 0);
@@ -107,6 +125,32 @@ public class TopologyWatcher implements SmartLifecycle {
 		catch (RuntimeException ex) {
 			this.refreshStartedNanos.compareAndSet(now, 0);
 			logger.debug("Topology refresh failed: " + ex.getMessage());
+		}
+	}
+
+	/**
+	 * Refresh the topology shortly, in the background: after a redirect or a failure, the reconciler's own
+	 * resubscribe goes first and the refresh does not compete with it.
+	 */
+	public void requestRefreshSoon() {
+		scheduleRefresh(SOON_MILLIS);
+	}
+
+	private void scheduleRefresh(long delayMillis) {
+		ScheduledExecutorService current = this.scheduler;
+		if (current == null) {
+			return;
+		}
+		if (this.refreshScheduled.compareAndSet(false, true)) {
+			try {
+				current.schedule(() -> {
+					this.refreshScheduled.set(false);
+					requestRefresh();
+				}, Math.max(1, delayMillis), TimeUnit.MILLISECONDS);
+			}
+			catch (RejectedExecutionException ex) {
+				this.refreshScheduled.set(false);
+			}
 		}
 	}
 

@@ -352,9 +352,9 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 		boolean hold;
 		synchronized (this.monitor) {
 			if (this.closed) {
+				// Like the Lettuce client, the next command opens new connections (a restart after stop()).
 				this.commandsAfterClose.add(command);
-				return CompletableFuture.failedFuture(new NodeUnavailableException(command.node(), "client closed",
-						null));
+				this.closed = false;
 			}
 			this.commands.add(command);
 			if (!this.down.contains(command.node())) {

@@ -1,0 +1,333 @@
+package dev.shardpubsub.reconcile;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.util.backoff.BackOff;
+import org.springframework.util.backoff.BackOffExecution;
+
+import dev.shardpubsub.event.MoveReason;
+import dev.shardpubsub.event.SubscriptionFailedEvent;
+import dev.shardpubsub.event.SubscriptionMovedEvent;
+import dev.shardpubsub.listener.ChannelSubscription.State;
+import dev.shardpubsub.listener.MovedException;
+import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.listener.NodeUnavailableException;
+import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.topology.SlotOwnership;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+/**
+ * Where the channels of one slot go: the per-slot state machine of the {@link ShardSubscriptionReconciler}.
+ * <p>
+ * Picks the node (a redirect learned from {@code MOVED}, else the owner in the topology, else its replicas when
+ * the owner is unreachable, else any master to ask), sends one {@code SSUBSCRIBE} for the slot, and acts on the
+ * answer: settle, follow the redirect, try the next candidate, or retry later on a back-off. Runs only on the
+ * reconciler's thread.
+ */
+final class SlotRouter {
+
+	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
+
+	private static final int MAX_REDIRECTS = 5;
+
+	private final ShardSubscriptionReconciler owner;
+
+	private final SubscriptionIndex index;
+
+	private final NodeSubscriptionClient nodes;
+
+	private final TopologyWatcher topology;
+
+	private final ApplicationEventPublisher publisher;
+
+	private final BackOff retryBackOff;
+
+	SlotRouter(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
+			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff) {
+		this.owner = owner;
+		this.index = index;
+		this.nodes = nodes;
+		this.topology = topology;
+		this.publisher = publisher;
+		this.retryBackOff = retryBackOff;
+	}
+
+	void reconcile(SlotSubscription slot) {
+		if (!this.owner.isRunning()) {
+			return;
+		}
+		if (slot.inFlight) {
+			slot.dirty = true;
+			return;
+		}
+		slot.dirty = false;
+		if (slot.holder != null && !slot.holderLost) {
+			List<String> unwanted = slot.held.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
+			if (!unwanted.isEmpty()) {
+				slot.held.removeAll(unwanted);
+				unsubscribe(slot.holder, unwanted);
+			}
+		}
+		if (slot.channels.isEmpty()) {
+			NodeAddress holder = slot.holder;
+			slot.cancelRetry();
+			this.index.removeSlot(slot);
+			releaseIfIdle(holder);
+			return;
+		}
+		if (!slot.needsMove && slot.holder != null) {
+			List<String> missing = slot.channels.stream().filter((channel) -> !slot.held.contains(channel)).toList();
+			if (!missing.isEmpty()) {
+				send(slot, slot.holder, missing, 0);
+			}
+			return;
+		}
+		NodeAddress target = nextCandidate(slot);
+		if (target == null) {
+			failed(slot, null, "no reachable node serves slot " + slot.slot);
+			return;
+		}
+		send(slot, target, slot.channelList(), 0);
+	}
+
+	private NodeAddress nextCandidate(SlotSubscription slot) {
+		if (slot.hint != null && !slot.failedNodes.contains(slot.hint)) {
+			return slot.hint;
+		}
+		SlotOwnership ownership = this.topology.current();
+		NodeAddress owner = ownership.owner(slot.slot);
+		if (owner == null) {
+			// No owner in our view, which may be stale: ask a node; a MOVED answer names the owner if there is one.
+			return probeCandidate(slot, ownership);
+		}
+		if (!slot.failedNodes.contains(owner)) {
+			return owner;
+		}
+		// The owner is unreachable: its replicas accept the subscription and keep it once one is promoted.
+		for (NodeAddress replica : ownership.replicasOf(owner)) {
+			if (!slot.failedNodes.contains(replica)) {
+				return replica;
+			}
+		}
+		return null;
+	}
+
+	private NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
+		if (slot.holder != null && !slot.failedNodes.contains(slot.holder)) {
+			return slot.holder;
+		}
+		for (NodeAddress master : ownership.masters()) {
+			if (!slot.failedNodes.contains(master)) {
+				return master;
+			}
+		}
+		return null;
+	}
+
+	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
+		slot.inFlight = true;
+		if (slot.holder == null || slot.holderLost) {
+			// Nothing else delivers these channels any more: take the target's messages from the first one.
+			slot.acceptFrom = target;
+		}
+		this.owner.countSubscribeCommand();
+		CompletableFuture<Void> result;
+		try {
+			result = this.nodes.subscribe(target, channels);
+		}
+		catch (RuntimeException ex) {
+			result = CompletableFuture.failedFuture(ex);
+		}
+		long generation = this.owner.generation();
+		result.whenComplete((ignored, error) -> {
+			if (error == null) {
+				// On the I/O thread, before the node's next message: a make-before-break switch loses nothing.
+				slot.acceptFrom = target;
+			}
+			this.owner.execute(() -> {
+				if (generation == this.owner.generation()) {
+					subscribeDone(slot, target, channels, redirects, error);
+				}
+			});
+		});
+	}
+
+	private void subscribeDone(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
+			Throwable error) {
+		slot.inFlight = false;
+		if (!this.owner.isRunning()) {
+			return;
+		}
+		if (this.index.slot(slot.slot) != slot) {
+			if (error == null) {
+				unsubscribe(target, channels);
+				releaseIfIdle(target);
+			}
+			return;
+		}
+		if (error == null) {
+			subscribed(slot, target, channels);
+		}
+		else {
+			subscribeFailed(slot, target, channels, redirects, unwrap(error));
+		}
+		if (slot.dirty && !slot.inFlight) {
+			reconcile(slot);
+		}
+	}
+
+	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
+		NodeAddress previous = slot.holder;
+		// Not a move: a redirect back to the holder that still has them, or a slot no listener wants any more.
+		boolean moved = slot.needsMove && (slot.holderLost || !target.equals(previous)) && !slot.channels.isEmpty();
+		if (!target.equals(previous)) {
+			if (previous != null && !slot.holderLost && !slot.held.isEmpty()) {
+				unsubscribe(previous, List.copyOf(slot.held));
+			}
+			slot.held.clear();
+			this.index.holder(slot, target);
+		}
+		slot.held.addAll(channels);
+		slot.acceptFrom = target;
+		slot.state(State.SUBSCRIBED);
+		if (moved) {
+			Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
+			MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
+					: slot.reason;
+			slot.moves++;
+			slot.lastGap = gap;
+			SubscriptionMovedEvent event = new SubscriptionMovedEvent(this.owner, slot.slot, slot.channelList(), previous,
+					target, gap, reason, slot.detectedNanos);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Moved " + event);
+			}
+			this.publisher.publishEvent(event);
+		}
+		else if (slot.backOff != null) {
+			logger.info("Subscribed slot " + slot.slot + " on " + target + " after earlier failures");
+		}
+		slot.settled();
+		if (slot.ownerChangedInFlight) {
+			slot.ownerChangedInFlight = false;
+			NodeAddress owner = this.topology.current().owner(slot.slot);
+			if (owner != null && !owner.equals(target)) {
+				slot.ownerChanged(System.nanoTime());
+				slot.dirty = true;
+			}
+		}
+		if (previous != null && !previous.equals(target)) {
+			releaseIfIdle(previous);
+		}
+	}
+
+	private void subscribeFailed(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
+			Throwable error) {
+		boolean fromHolder = target.equals(slot.holder) && !slot.holderLost;
+		if (error instanceof MovedException moved) {
+			this.topology.requestRefreshSoon();
+			if (fromHolder) {
+				slot.lost(MoveReason.SERVER_PUSH, System.nanoTime());
+			}
+			if (redirects >= MAX_REDIRECTS || moved.getTarget().equals(target)) {
+				failed(slot, target, "redirect loop: " + moved.getMessage());
+				return;
+			}
+			slot.hint = moved.getTarget();
+			send(slot, moved.getTarget(), slot.needsMove ? slot.channelList() : channels, redirects + 1);
+			return;
+		}
+		if (error instanceof NodeUnavailableException) {
+			this.topology.requestRefreshSoon();
+			slot.failedNodes.add(target);
+			if (fromHolder) {
+				slot.lost(MoveReason.RECONNECT, System.nanoTime());
+			}
+			NodeAddress next = nextCandidate(slot);
+			if (next != null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Slot " + slot.slot + ": " + error.getMessage() + "; trying " + next);
+				}
+				send(slot, next, slot.needsMove || slot.holder == null ? slot.channelList() : channels, redirects);
+				return;
+			}
+		}
+		failed(slot, target, String.valueOf(error.getMessage()));
+	}
+
+	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
+		this.topology.requestRefreshSoon();
+		slot.failedNodes.clear();
+		slot.hint = null;
+		if (slot.holder == null || slot.holderLost) {
+			slot.state(State.UNCOVERED);
+		}
+		if (slot.backOff == null) {
+			slot.backOff = this.retryBackOff.start();
+		}
+		long delay = slot.backOff.nextBackOff();
+		Duration retryIn = (delay == BackOffExecution.STOP) ? null : Duration.ofMillis(delay);
+		slot.cancelRetry();
+		if (retryIn != null) {
+			slot.retry = this.owner.schedule(() -> retry(slot), delay);
+		}
+		int pending = this.index.pendingSlots();
+		SubscriptionFailedEvent event = new SubscriptionFailedEvent(this.owner, slot.slot, slot.channelList(), node, reason,
+				retryIn, pending, System.nanoTime());
+		if (!slot.failureLogged) {
+			logger.warn("Could not subscribe " + slot.channels.size() + " channel(s) of slot " + slot.slot
+					+ ((node != null) ? " on " + node : "") + ": " + reason + "; "
+					+ ((retryIn != null) ? "retrying in " + retryIn.toMillis() + " ms" : "not retrying") + " ("
+					+ pending + " slot(s) pending)");
+			slot.failureLogged = true;
+		}
+		else if (logger.isDebugEnabled()) {
+			logger.debug(event.toString());
+		}
+		this.publisher.publishEvent(event);
+	}
+
+	private void retry(SlotSubscription slot) {
+		slot.retry = null;
+		if (slot.needsMove) {
+			slot.reason = MoveReason.UNCOVERED_RETRY;
+		}
+		reconcile(slot);
+	}
+
+	void unsubscribe(NodeAddress node, List<String> channels) {
+		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
+			if (error != null && logger.isDebugEnabled()) {
+				logger.debug("SUNSUBSCRIBE of " + channels + " on " + node + " failed: " + error.getMessage());
+			}
+		});
+	}
+
+	void releaseIfIdle(NodeAddress node) {
+		if (node == null || this.index.holdsAnything(node)) {
+			return;
+		}
+		for (SlotSubscription slot : this.index.slots()) {
+			if (slot.inFlight && node.equals(slot.acceptFrom)) {
+				return;
+			}
+		}
+		// Queued unsubscribes go first; the connection closes after them.
+		this.nodes.unsubscribe(node, List.of()).whenComplete((ignored, error) -> this.owner.execute(() -> {
+			if (!this.index.holdsAnything(node)) {
+				this.nodes.release(node);
+			}
+		}));
+	}
+
+	private static Throwable unwrap(Throwable error) {
+		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
+	}
+
+}
