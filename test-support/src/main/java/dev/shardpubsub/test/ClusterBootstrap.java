@@ -107,7 +107,7 @@ final class ClusterBootstrap {
 
 	private String config(int port, Path directory) {
 		Path absolute = directory.toAbsolutePath();
-		List<String> lines = new ArrayList<>(List.of("port " + port, "bind 127.0.0.1", "protected-mode no",
+		List<String> lines = new ArrayList<>(List.of("bind 127.0.0.1", "protected-mode no",
 				"daemonize no", "dir " + absolute, "pidfile " + absolute.resolve("redis.pid"), "logfile " + absolute.resolve("redis.log"), "loglevel notice",
 				"cluster-enabled yes", "cluster-config-file " + absolute.resolve("nodes.conf"),
 				"cluster-port " + (port + FreePorts.BUS_OFFSET),
@@ -118,6 +118,8 @@ final class ClusterBootstrap {
 				"cluster-replica-validity-factor 0", "appendonly no", "save \"\"",
 				// Replicas sync without the default 5 s wait for more replicas to join the transfer.
 				"repl-diskless-sync yes", "repl-diskless-sync-delay 0", "enable-debug-command local"));
+		// The client port (plaintext or TLS), users and the builder's extra lines last, so that they win.
+		lines.addAll(this.cluster.securityConfig(port));
 		return String.join("\n", lines) + "\n";
 	}
 

@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -15,6 +17,7 @@ import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
+import io.lettuce.core.SslOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
@@ -47,6 +50,8 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 
 	private final Path baseDirectory;
 
+	private final TlsCertificates tls;
+
 	private final ClientResources resources;
 
 	private final RedisClient client;
@@ -64,6 +69,7 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	private EmbeddedRedisCluster(Builder settings, Path baseDirectory) {
 		this.settings = settings;
 		this.baseDirectory = baseDirectory;
+		this.tls = settings.tls ? TlsCertificates.generate(baseDirectory.resolve("tls")) : null;
 		// Small thread pools: tests run several clusters on small CI machines.
 		this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
 		this.client = RedisClient.create(this.resources);
@@ -74,6 +80,9 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 			.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
 			.socketOptions(SocketOptions.builder().connectTimeout(Duration.ofSeconds(2)).build())
 			.timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(10)))
+			.sslOptions((this.tls != null)
+					? SslOptions.builder().jdkSslProvider().trustManager(this.tls.caCertificate().toFile()).build()
+					: SslOptions.create())
 			.build());
 		this.operations = new ClusterOperations(this,
 				ClusterBootstrap.max(Duration.ofSeconds(30), settings.nodeTimeout.multipliedBy(20)));
@@ -142,6 +151,14 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		return this.operations;
 	}
 
+	/**
+	 * The TLS material of a cluster started with {@link Builder#tls()}.
+	 * @return the CA and node certificates, or {@code null} for a plaintext cluster
+	 */
+	public TlsCertificates tlsCertificates() {
+		return this.tls;
+	}
+
 	/** @return the configured {@code cluster-node-timeout} */
 	public Duration nodeTimeout() {
 		return this.settings.nodeTimeout;
@@ -203,6 +220,49 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		this.operations.awaitAgreement();
 	}
 
+	/** The URI the cluster's own connections use: its credentials, TLS when enabled. */
+	RedisURI nodeUri(String host, int port) {
+		RedisURI.Builder uri = RedisURI.builder().withHost(host).withPort(port).withTimeout(Duration.ofSeconds(10));
+		if (this.settings.adminUsername != null) {
+			uri.withAuthentication(this.settings.adminUsername, this.settings.adminPassword);
+		}
+		else if (this.settings.password != null) {
+			uri.withPassword(this.settings.password.toCharArray());
+		}
+		if (this.tls != null) {
+			uri.withSsl(true);
+		}
+		return uri.build();
+	}
+
+	/** The redis.conf lines for a node's client port, TLS, users and extra settings. */
+	List<String> securityConfig(int port) {
+		List<String> lines = new ArrayList<>();
+		if (this.tls != null) {
+			// No plaintext port at all: clients, cluster bus and replication all use TLS.
+			lines.addAll(List.of("port 0", "tls-port " + port, "tls-cert-file " + this.tls.certificate().toAbsolutePath(),
+					"tls-key-file " + this.tls.privateKey().toAbsolutePath(),
+					"tls-ca-cert-file " + this.tls.caCertificate().toAbsolutePath(), "tls-cluster yes",
+					"tls-replication yes", "tls-auth-clients no"));
+		}
+		else {
+			lines.add("port " + port);
+		}
+		if (this.settings.password != null) {
+			lines.add("requirepass " + this.settings.password);
+			lines.add("masterauth " + this.settings.password);
+		}
+		if (this.settings.adminUsername != null) {
+			lines.add("user " + this.settings.adminUsername + " on >" + this.settings.adminPassword + " ~* &* +@all");
+			lines.add("user default off");
+			lines.add("masteruser " + this.settings.adminUsername);
+			lines.add("masterauth " + this.settings.adminPassword);
+		}
+		this.settings.aclUsers.forEach((name, rules) -> lines.add("user " + name + " " + rules));
+		this.settings.extraConfig.forEach((line) -> lines.add(line));
+		return lines;
+	}
+
 	/**
 	 * Kill every process, close the connections and delete the node directories. Idempotent; also runs on JVM
 	 * exit.
@@ -256,6 +316,18 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		String redisServer;
 
 		Path directory;
+
+		String password;
+
+		String adminUsername;
+
+		String adminPassword;
+
+		final Map<String, String> aclUsers = new LinkedHashMap<>();
+
+		final List<String> extraConfig = new ArrayList<>();
+
+		boolean tls;
 
 		private Builder() {
 		}
@@ -334,6 +406,81 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 		}
 
 		/**
+		 * Require a password of the default user ({@code requirepass}); replicas ({@code masterauth}) and the
+		 * cluster's own connections use it. Not together with {@link #adminUser(String, String)}.
+		 * @param password the password
+		 * @return this builder
+		 */
+		public Builder password(String password) {
+			if (this.adminUsername != null) {
+				throw new IllegalStateException("password(...) and adminUser(...) exclude each other");
+			}
+			this.password = requireWord(password, "password");
+			return this;
+		}
+
+		/**
+		 * Run the cluster with ACL users only: create an ACL user with every permission, switch the
+		 * {@code default} user off, and let replicas ({@code masteruser}/{@code masterauth}) and the cluster's own
+		 * connections log in as that user. Add the application's users with {@link #aclUser}.
+		 * @param username the administrator's name
+		 * @param password its password
+		 * @return this builder
+		 */
+		public Builder adminUser(String username, String password) {
+			if (this.password != null) {
+				throw new IllegalStateException("password(...) and adminUser(...) exclude each other");
+			}
+			this.adminUsername = requireWord(username, "username");
+			this.adminPassword = requireWord(password, "password");
+			return this;
+		}
+
+		/**
+		 * Add an enabled ACL user, e.g. {@code aclUser("orders", "pw", "resetchannels &orders:* +@pubsub")}.
+		 * @param username the user name
+		 * @param password its password
+		 * @param rules ACL rules ({@code ~keys}, {@code &channels}, {@code +@category}, {@code +command}, ...)
+		 * @return this builder
+		 */
+		public Builder aclUser(String username, String password, String rules) {
+			this.aclUsers.put(requireWord(username, "username"), "on >" + requireWord(password, "password") + " "
+					+ rules);
+			return this;
+		}
+
+		/**
+		 * Add a line to every node's {@code redis.conf}, after the kit's own lines (so it wins for single-valued
+		 * directives), e.g. {@code config("rename-command", "SSUBSCRIBE \"\"")}.
+		 * @param key the directive
+		 * @param value its arguments, as written in {@code redis.conf}
+		 * @return this builder
+		 */
+		public Builder config(String key, String value) {
+			this.extraConfig.add(requireWord(key, "key") + " " + value);
+			return this;
+		}
+
+		/**
+		 * Serve TLS only: generate a throw-away CA and node certificate ({@link TlsCertificates}, needs
+		 * {@code openssl}), listen with {@code tls-port} and {@code port 0} (no plaintext port), and run the cluster
+		 * bus and replication over TLS. Clients need not present a certificate ({@code tls-auth-clients no}; change
+		 * it with {@link #config}). {@link EmbeddedRedisCluster#tlsCertificates()} returns the CA for clients.
+		 * @return this builder
+		 */
+		public Builder tls() {
+			this.tls = true;
+			return this;
+		}
+
+		private static String requireWord(String value, String what) {
+			if (value == null || value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
+				throw new IllegalArgumentException(what + " must be a non-empty word");
+			}
+			return value;
+		}
+
+		/**
 		 * Start the processes, create the cluster and wait until every node agrees on the slot map.
 		 * @return the running cluster; close it when done
 		 * @throws IllegalStateException if redis-server is missing or older than 7.0, or the cluster does not
@@ -368,6 +515,12 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 			copy.nodeTimeout = this.nodeTimeout;
 			copy.requireFullCoverage = this.requireFullCoverage;
 			copy.startupTimeout = this.startupTimeout;
+			copy.password = this.password;
+			copy.adminUsername = this.adminUsername;
+			copy.adminPassword = this.adminPassword;
+			copy.aclUsers.putAll(this.aclUsers);
+			copy.extraConfig.addAll(this.extraConfig);
+			copy.tls = this.tls;
 			return copy;
 		}
 

@@ -58,7 +58,7 @@ public final class RedisNode {
 		this.directory = directory;
 		this.binary = binary;
 		this.client = client;
-		this.uri = RedisURI.builder().withHost(HOST).withPort(port).withTimeout(Duration.ofSeconds(10)).build();
+		this.uri = cluster.nodeUri(HOST, port);
 	}
 
 	/** @return the host the node listens on, always {@code 127.0.0.1} */
@@ -76,7 +76,7 @@ public final class RedisNode {
 		return HOST + ":" + this.port;
 	}
 
-	/** @return a {@link RedisURI} for this node */
+	/** @return a {@link RedisURI} for this node, with the cluster's administrator credentials and TLS if set */
 	public RedisURI redisUri() {
 		return this.uri;
 	}
