@@ -133,12 +133,12 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 					: target.async().sunsubscribe(channels);
 			sent.whenComplete((ignored, error) -> {
 				if (error != null) {
-					finish(next, translate(error));
+					finish(next, translate(next, error));
 				}
 			});
 		}
 		catch (RuntimeException ex) {
-			finish(next, translate(ex));
+			finish(next, translate(next, ex));
 		}
 	}
 
@@ -172,11 +172,16 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		sendNext();
 	}
 
-	private Throwable translate(Throwable error) {
+	private Throwable translate(Command command, Throwable error) {
 		Throwable cause = unwrap(error);
 		if (cause instanceof RedisCommandExecutionException) {
 			MovedException moved = MovedException.parse(cause.getMessage());
-			return (moved != null) ? moved : cause;
+			if (moved != null) {
+				return moved;
+			}
+			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node, command.subscribe,
+					command.channels, cause);
+			return (rejected != null) ? rejected : cause;
 		}
 		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
 	}
