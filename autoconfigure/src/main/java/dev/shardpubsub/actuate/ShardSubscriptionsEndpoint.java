@@ -49,8 +49,8 @@ public class ShardSubscriptionsEndpoint {
 	 * @param reconciler the reconciler, or {@code null} when {@link ShardSubscriptions} is a custom one (the write
 	 * operation then fails)
 	 */
-	public ShardSubscriptionsEndpoint(ShardSubscriptions subscriptions, @Nullable ShardListenerEndpointRegistry registry,
-			@Nullable ShardSubscriptionReconciler reconciler) {
+	public ShardSubscriptionsEndpoint(ShardSubscriptions subscriptions,
+			@Nullable ShardListenerEndpointRegistry registry, @Nullable ShardSubscriptionReconciler reconciler) {
 		this.subscriptions = subscriptions;
 		this.registry = registry;
 		this.reconciler = reconciler;

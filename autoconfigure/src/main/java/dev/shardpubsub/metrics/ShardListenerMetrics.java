@@ -87,7 +87,9 @@ public class ShardListenerMetrics implements DispatchListener, ApplicationListen
 
 	@Override
 	public void onApplicationEvent(ContextRefreshedEvent event) {
-		this.endpointRegistry.get().getListenerContainers().forEach((container) -> bindListener(container.getListenerId()));
+		for (ShardListenerContainer container : this.endpointRegistry.get().getListenerContainers()) {
+			bindListener(container.getListenerId());
+		}
 	}
 
 	private Meters meters(String listenerId, String channel) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import io.micrometer.observation.tck.TestObservationRegistryAssert.TestObservationRegistryAssertReturningObservationContextAssert;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -42,9 +43,7 @@ class ShardPubSubObservationAutoConfigurationTests {
 		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
 			FakeShardSubscriptions subscriptions = context.getBean(FakeShardSubscriptions.class);
 			subscriptions.publish("orders:{eu}", "ok");
-			await().atMost(TIMEOUT).untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
-				.hasObservationWithNameEqualTo("shard.pubsub.listener")
-				.that()
+			await().atMost(TIMEOUT).untilAsserted(() -> assertObservation()
 				.hasBeenStarted()
 				.hasBeenStopped()
 				.hasContextualNameEqualTo("orders:{eu} process")
@@ -60,11 +59,7 @@ class ShardPubSubObservationAutoConfigurationTests {
 	void runWithObservationRegistryShouldRecordTheListenerFailure() {
 		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
 			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "boom");
-			await().atMost(TIMEOUT).untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
-				.hasObservationWithNameEqualTo("shard.pubsub.listener")
-				.that()
-				.hasBeenStopped()
-				.hasError());
+			await().atMost(TIMEOUT).untilAsserted(() -> assertObservation().hasBeenStopped().hasError());
 		});
 	}
 
@@ -75,10 +70,7 @@ class ShardPubSubObservationAutoConfigurationTests {
 			.run((context) -> {
 				context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
 				await().atMost(TIMEOUT)
-					.untilAsserted(() -> TestObservationRegistryAssert.assertThat(this.observationRegistry)
-						.hasObservationWithNameEqualTo("shard.pubsub.listener")
-						.that()
-						.hasLowCardinalityKeyValue("team", "orders"));
+					.untilAsserted(() -> assertObservation().hasLowCardinalityKeyValue("team", "orders"));
 			});
 	}
 
@@ -90,6 +82,12 @@ class ShardPubSubObservationAutoConfigurationTests {
 			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
 			await().atMost(TIMEOUT).until(() -> context.getBean(OrderListener.class).count == 1);
 		});
+	}
+
+	private TestObservationRegistryAssertReturningObservationContextAssert assertObservation() {
+		return TestObservationRegistryAssert.assertThat(this.observationRegistry)
+			.hasObservationWithNameEqualTo("shard.pubsub.listener")
+			.that();
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -125,7 +125,8 @@ class ObservabilityIntegrationTests {
 		// Messages after the move arrive, and are counted
 		this.publisher.publish(MOVING, "after-move");
 		await().atMost(WAIT).until(() -> this.listeners.moving.contains("after-move"));
-		await().atMost(WAIT).untilAsserted(() -> assertThat(this.meterRegistry.get(ShardListenerMetrics.MESSAGES_HANDLED)
+		await().atMost(WAIT).untilAsserted(() -> assertThat(this.meterRegistry
+			.get(ShardListenerMetrics.MESSAGES_HANDLED)
 			.tags("listener.id", "moving", "result", "success")
 			.counter()
 			.count()).isGreaterThanOrEqualTo(1));
