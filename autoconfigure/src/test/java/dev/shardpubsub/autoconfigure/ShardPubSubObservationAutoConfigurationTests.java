@@ -1,8 +1,12 @@
 package dev.shardpubsub.autoconfigure;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.micrometer.common.KeyValues;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import io.micrometer.observation.tck.TestObservationRegistryAssert.TestObservationRegistryAssertReturningObservationContextAssert;
@@ -10,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -75,6 +80,23 @@ class ShardPubSubObservationAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithBootObservationSupportShouldObserveUnlessDisabledByProperty() {
+		ApplicationContextRunner boot = this.runner
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class))
+			.withBean(RecordingHandler.class);
+		boot.run((context) -> {
+			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+			await().atMost(TIMEOUT).untilAsserted(() -> assertThat(context.getBean(RecordingHandler.class).names)
+				.containsExactly("shard.pubsub.listener"));
+		});
+		boot.withPropertyValues("management.observations.enable.shard.pubsub=false").run((context) -> {
+			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+			await().atMost(TIMEOUT).until(() -> context.getBean(OrderListener.class).count == 1);
+			assertThat(context.getBean(RecordingHandler.class).names).isEmpty();
+		});
+	}
+
+	@Test
 	void runWithoutObservationRegistryShouldNotObserve() {
 		this.runner.run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -111,6 +133,22 @@ class ShardPubSubObservationAutoConfigurationTests {
 			if (payload.equals("boom")) {
 				throw new IllegalStateException("boom");
 			}
+		}
+
+	}
+
+	static class RecordingHandler implements ObservationHandler<Observation.Context> {
+
+		final List<String> names = new CopyOnWriteArrayList<>();
+
+		@Override
+		public void onStop(Observation.Context context) {
+			this.names.add(context.getName());
+		}
+
+		@Override
+		public boolean supportsContext(Observation.Context context) {
+			return true;
 		}
 
 	}
