@@ -11,8 +11,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
-import dev.shardpubsub.listener.MessagingShardListenerAdapter;
-import dev.shardpubsub.listener.ShardListenerContainer;
 import dev.shardpubsub.listener.ShardListenerObservationConvention;
 
 /**
@@ -33,7 +31,8 @@ public final class ShardPubSubObservationAutoConfiguration {
 	}
 
 	/**
-	 * Gives the registry to the adapter of every listener container just before the endpoint registry starts them.
+	 * Gives the observation registry to the endpoint registry just before it starts its listeners (it applies it to
+	 * listeners registered later too).
 	 */
 	static final class ListenerObservationInstaller implements SmartLifecycle {
 
@@ -54,11 +53,7 @@ public final class ShardPubSubObservationAutoConfiguration {
 
 		@Override
 		public void start() {
-			for (ShardListenerContainer container : this.endpointRegistry.getListenerContainers()) {
-				MessagingShardListenerAdapter adapter = container.getAdapter();
-				adapter.setObservationRegistry(this.observationRegistry);
-				adapter.setObservationConvention(this.convention);
-			}
+			this.endpointRegistry.setObservationRegistry(this.observationRegistry, this.convention);
 			this.running = true;
 		}
 

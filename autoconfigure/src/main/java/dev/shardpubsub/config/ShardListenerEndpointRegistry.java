@@ -16,12 +16,15 @@ import dev.shardpubsub.listener.DispatchListener;
 import dev.shardpubsub.listener.LoggingShardListenerErrorHandler;
 import dev.shardpubsub.listener.MessagingShardListenerAdapter;
 import dev.shardpubsub.listener.ShardListenerContainer;
+import dev.shardpubsub.listener.ShardListenerObservationConvention;
 import dev.shardpubsub.listener.ShardListenerContainerProperties;
 import dev.shardpubsub.listener.ShardListenerErrorHandler;
 import dev.shardpubsub.listener.ShardListenerMessageHandlerMethodFactory;
 import dev.shardpubsub.listener.ShardListenerMethodValidator;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import org.jspecify.annotations.Nullable;
+
+import io.micrometer.observation.ObservationRegistry;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
@@ -59,6 +62,10 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 	private ShardListenerErrorHandler errorHandler = new LoggingShardListenerErrorHandler();
 
 	private DispatchListener dispatchListener = DispatchListener.NONE;
+
+	private @Nullable ObservationRegistry observationRegistry;
+
+	private @Nullable ShardListenerObservationConvention observationConvention;
 
 	private int phase = DEFAULT_PHASE;
 
@@ -184,10 +191,31 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 		ShardListenerContainer container = new ShardListenerContainer(endpoint.getId(), endpoint.getChannels(),
 				adapter, this.subscriptions, this.executor, this.containerProperties);
 		container.setDispatchListener(this.dispatchListener);
+		if (this.observationRegistry != null) {
+			adapter.setObservationRegistry(this.observationRegistry);
+			adapter.setObservationConvention(this.observationConvention);
+		}
 		if (endpoint.getAutoStartup() != null) {
 			container.setAutoStartup(endpoint.getAutoStartup());
 		}
 		return container;
+	}
+
+	/**
+	 * Observe every listener invocation, of the listeners registered so far and of those registered later.
+	 * @param observationRegistry the registry
+	 * @param convention the convention, or {@code null} for the default one
+	 */
+	public void setObservationRegistry(ObservationRegistry observationRegistry,
+			@Nullable ShardListenerObservationConvention convention) {
+		synchronized (this.registrations) {
+			this.observationRegistry = observationRegistry;
+			this.observationConvention = convention;
+			for (ShardListenerContainer container : getListenerContainers()) {
+				container.getAdapter().setObservationRegistry(observationRegistry);
+				container.getAdapter().setObservationConvention(convention);
+			}
+		}
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.shardpubsub.reconcile;
 
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,6 +18,9 @@ final class ChannelListeners {
 	final Map<String, ShardMessageSink> sinks = new ConcurrentHashMap<>();
 
 	volatile long lastMessageAtMillis;
+
+	/** When a listener first wanted the channel. */
+	final Instant addedAt = Instant.now();
 
 	ChannelListeners(String channel, SlotSubscription slot) {
 		this.channel = channel;

@@ -165,12 +165,18 @@ public class ShardSubscriptionReconciler
 			State state = confirmed ? slot.state : State.PENDING;
 			NodeAddress holder = confirmed ? slot.holder : null;
 			long last = listeners.lastMessageAtMillis;
+			// A channel waiting for its own confirmation waits since it was added, not since the slot settled.
+			Instant since = confirmed ? slot.stateSince : latest(slot.stateSince, listeners.addedAt);
 			result.add(new ChannelSubscription(listeners.channel, slot.slot, state,
-					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), slot.stateSince,
+					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), since,
 					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
 		}
 		result.sort(Comparator.comparing(ChannelSubscription::channel));
 		return result;
+	}
+
+	private static Instant latest(Instant first, Instant second) {
+		return first.isAfter(second) ? first : second;
 	}
 
 	/**

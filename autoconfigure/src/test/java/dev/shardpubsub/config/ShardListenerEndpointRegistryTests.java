@@ -13,6 +13,9 @@ import dev.shardpubsub.listener.ShardListenerContainer;
 import dev.shardpubsub.listener.ShardListenerContainerProperties;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
 import org.junit.jupiter.api.AfterEach;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.util.ReflectionUtils;
@@ -134,6 +137,24 @@ class ShardListenerEndpointRegistryTests {
 	void startsAfterTheSubscriptionsAndStopsBeforeThem() {
 		assertThat(this.registry.getPhase()).isEqualTo(ShardListenerEndpointRegistry.DEFAULT_PHASE)
 			.isGreaterThan(ShardSubscriptionReconciler.PHASE);
+	}
+
+	@Test
+	void observesListenersRegisteredBeforeAndAfterTheObservationRegistryWasSet() {
+		TestObservationRegistry observations = TestObservationRegistry.create();
+		this.registry.registerListenerContainer(endpoint("early", "onString", "a"));
+		this.registry.start();
+		this.registry.setObservationRegistry(observations, null);
+		this.registry.registerListenerContainer(endpoint("late", "onString", "b"));
+		ShardListenerContainer late = this.registry.getListenerContainer("late");
+		if (!late.isRunning()) {
+			late.start();
+		}
+		this.subscriptions.publish("a", "x");
+		this.subscriptions.publish("b", "y");
+		Awaitility.await()
+			.untilAsserted(() -> TestObservationRegistryAssert.assertThat(observations)
+				.hasNumberOfObservationsWithNameEqualTo("shard.pubsub.listener", 2));
 	}
 
 	private ShardListenerEndpoint endpoint(String id, String methodName, String... channels) {
