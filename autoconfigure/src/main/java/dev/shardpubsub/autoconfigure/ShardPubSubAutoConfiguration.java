@@ -1,6 +1,5 @@
 package dev.shardpubsub.autoconfigure;
 
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -24,7 +23,6 @@ import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
 import dev.shardpubsub.topology.LettuceClusterTopology;
-import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
@@ -55,14 +53,12 @@ public final class ShardPubSubAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	NodeSubscriptionClient shardNodeSubscriptionClient(ClusterClientProvider clusterClient, TopologyWatcher topology,
+	NodeSubscriptionClient shardNodeSubscriptionClient(ClusterClientProvider clusterClient,
 			ShardPubSubProperties properties) {
-		return new LettuceNodeSubscriptionClient(clusterClient, (node) -> {
-			// A node learned from a MOVED answer may not be in the topology yet: it shares the others' settings.
-			SlotOwnership ownership = topology.current();
-			RedisURI uri = ownership.uri(node);
-			return (uri != null) ? uri : ownership.anyUri();
-		}, properties.getReconcile().getCommandTimeout());
+		// Credentials and TLS from Boot's configuration: the topology's node URIs carry only host and port.
+		return new LettuceNodeSubscriptionClient(clusterClient,
+				(node) -> clusterClient.nodeUri(node.host(), node.port()),
+				properties.getReconcile().getCommandTimeout());
 	}
 
 	@Bean

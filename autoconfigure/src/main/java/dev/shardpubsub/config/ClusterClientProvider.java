@@ -10,10 +10,13 @@ import java.util.function.Supplier;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.util.StringUtils;
 
 /**
  * The Lettuce {@link RedisClusterClient} behind Spring Boot's {@link LettuceConnectionFactory}, so that its
@@ -56,6 +59,37 @@ public class ClusterClientProvider implements Supplier<RedisClusterClient> {
 			return cluster;
 		}
 		throw new ClusterConfigurationRequiredException(describe(this.connectionFactory));
+	}
+
+	/**
+	 * Connection settings for one cluster node: credentials, TLS and timeout, made the way Spring Data Redis makes
+	 * the cluster client's seed URIs. Lettuce connects to every node with its first seed's settings; the URIs in its
+	 * {@code Partitions} carry only host and port.
+	 * @param host the node's host
+	 * @param port the node's port
+	 * @return a URI with the configured credentials and TLS settings
+	 */
+	public RedisURI nodeUri(String host, int port) {
+		RedisClusterConfiguration configuration = this.connectionFactory.getClusterConfiguration();
+		LettuceClientConfiguration client = this.connectionFactory.getClientConfiguration();
+		RedisURI.Builder builder = RedisURI.Builder.redis(host, port);
+		if (configuration != null) {
+			String username = configuration.getUsername();
+			if (StringUtils.hasText(username)) {
+				builder.withAuthentication(username,
+						new String(configuration.getPassword().toOptional().orElse(new char[0])));
+			}
+			else {
+				configuration.getPassword().toOptional().ifPresent(builder::withPassword);
+			}
+			client.getRedisCredentialsProviderFactory()
+				.ifPresent((factory) -> builder.withAuthentication(factory.createCredentialsProvider(configuration)));
+		}
+		return builder.withSsl(client.isUseSsl())
+			.withVerifyPeer(client.getVerifyMode())
+			.withStartTls(client.isStartTls())
+			.withTimeout(client.getCommandTimeout())
+			.build();
 	}
 
 	private void loadTopology(RedisClusterClient cluster) {

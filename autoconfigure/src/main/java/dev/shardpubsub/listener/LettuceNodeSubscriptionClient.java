@@ -145,12 +145,23 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		client().connectPubSubAsync(CODEC, uri).whenComplete((connection, error) -> {
 			if (error != null) {
 				this.links.remove(node, link);
-				link.fail("connection failed: " + error.getMessage(), error);
+				link.fail("connection failed: " + describe(error), error);
 			}
 			else {
 				link.connected(connection);
 			}
 		});
+	}
+
+	// Lettuce's "Unable to connect to ..." hides why (a refused password, a TLS handshake): add the root cause.
+	private static String describe(Throwable error) {
+		Throwable root = error;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		String message = String.valueOf(error.getMessage());
+		return (root == error || message.contains(String.valueOf(root.getMessage()))) ? message
+				: message + " (" + root.getMessage() + ")";
 	}
 
 	private RedisURI uriOf(NodeAddress node) {
