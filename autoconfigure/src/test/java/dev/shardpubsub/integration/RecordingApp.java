@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -74,7 +75,8 @@ class RecordingApp {
 	}
 
 	/**
-	 * Records payloads per channel and the starter's events.
+	 * Records payloads per channel and the starter's events. Messages of channels starting with {@code slow:} wait
+	 * for {@link #releaseSlow} before they are recorded.
 	 */
 	static class Recorder {
 
@@ -82,8 +84,13 @@ class RecordingApp {
 
 		final List<ShardPubSubEvent> events = new CopyOnWriteArrayList<>();
 
+		final CountDownLatch releaseSlow = new CountDownLatch(1);
+
 		@ShardListener(id = LISTENER_ID, channels = "#{'${test.channels}'.split(',')}")
-		public void on(byte[] payload, @Header(ShardMessageHeaders.CHANNEL) String channel) {
+		public void on(byte[] payload, @Header(ShardMessageHeaders.CHANNEL) String channel) throws InterruptedException {
+			if (channel.startsWith("slow:")) {
+				this.releaseSlow.await();
+			}
 			this.messages.computeIfAbsent(channel, (key) -> new CopyOnWriteArrayList<>()).add(payload);
 		}
 
