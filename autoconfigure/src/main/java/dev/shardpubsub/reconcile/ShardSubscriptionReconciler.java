@@ -273,7 +273,7 @@ public class ShardSubscriptionReconciler
 				slot.hint = null;
 				this.router.reconcile(slot);
 			}
-			else if (!change.to().equals(slot.holder)) {
+			else if (!SlotRouter.sameShard(this.topology.current(), change.to(), slot.holder)) {
 				slot.ownerChanged(event.getDetectedNanos());
 				this.router.reconcile(slot);
 			}

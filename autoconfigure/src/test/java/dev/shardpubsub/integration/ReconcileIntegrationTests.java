@@ -115,7 +115,9 @@ class ReconcileIntegrationTests {
 			String channel = channelOwnedBy(master, "failover");
 			subscribe(channel);
 			RedisNode promoted = this.cluster.failover(master);
-			awaitHeldBy(channel, promoted);
+			// On the new master, or still on the old one (when the resubscribe after its push used a stale view):
+			// both are in the slot's shard, so the subscription does not move between them
+			awaitHeldBy(channel, promoted, master);
 			assertExactlyOnceAfterwards(channel);
 		}
 	}
@@ -196,11 +198,12 @@ class ReconcileIntegrationTests {
 		return this.subscriptions.channels().stream().filter((state) -> channels.contains(state.channel())).toList();
 	}
 
-	private void awaitHeldBy(String channel, RedisNode node) {
+	private void awaitHeldBy(String channel, RedisNode... nodes) {
+		List<String> addresses = List.of(nodes).stream().map(RedisNode::address).toList();
 		await().atMost(WAIT).untilAsserted(() -> assertThat(states(List.of(channel))).singleElement()
 			.satisfies((state) -> {
 				assertThat(state.state()).isEqualTo(State.SUBSCRIBED);
-				assertThat(state.node()).isEqualTo(node.address());
+				assertThat(state.node()).isIn(addresses);
 			}));
 	}
 
