@@ -11,6 +11,7 @@ import org.springframework.messaging.converter.CompositeMessageConverter;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.messaging.converter.StringMessageConverter;
 import org.springframework.messaging.handler.annotation.support.DefaultMessageHandlerMethodFactory;
+import org.springframework.messaging.handler.annotation.support.PayloadMethodArgumentResolver;
 
 /**
  * The default message handler method factory of {@code @ShardListener} methods: converts the payload bytes to
@@ -38,6 +39,7 @@ public class ShardListenerMessageHandlerMethodFactory extends DefaultMessageHand
 		this.messageConverter = new CompositeMessageConverter(converters);
 		this.objectPayloads = (jsonConverter != null);
 		setMessageConverter(this.messageConverter);
+		setCustomArgumentResolvers(List.of(new ShardPayloadArgumentResolver(this.messageConverter)));
 	}
 
 	/**
@@ -54,6 +56,22 @@ public class ShardListenerMessageHandlerMethodFactory extends DefaultMessageHand
 	 */
 	public boolean supportsObjectPayloads() {
 		return this.objectPayloads;
+	}
+
+	/**
+	 * An empty message is a valid pub/sub payload (an empty {@code String} or {@code byte[]}), not a missing one.
+	 */
+	private static final class ShardPayloadArgumentResolver extends PayloadMethodArgumentResolver {
+
+		ShardPayloadArgumentResolver(MessageConverter converter) {
+			super(converter);
+		}
+
+		@Override
+		protected boolean isEmptyPayload(@Nullable Object payload) {
+			return payload == null;
+		}
+
 	}
 
 }

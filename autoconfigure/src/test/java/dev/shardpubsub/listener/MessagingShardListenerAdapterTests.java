@@ -53,6 +53,14 @@ class MessagingShardListenerAdapterTests {
 	}
 
 	@Test
+	void emptyMessageIsAnEmptyStringOrByteArrayNotAMissingPayload() {
+		assertThat(invoke("string", "")).isTrue();
+		assertThat(invoke("bytes", "")).isTrue();
+		assertThat(this.arguments).containsExactly("", new byte[0]);
+		assertThat(this.failures).isEmpty();
+	}
+
+	@Test
 	void jsonPayloadToObject() {
 		assertThat(invoke("order", "{\"id\":\"o-1\",\"amount\":42}")).isTrue();
 		assertThat(this.arguments).containsExactly(new Order("o-1", 42));
