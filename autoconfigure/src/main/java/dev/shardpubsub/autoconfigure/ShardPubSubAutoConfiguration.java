@@ -68,8 +68,10 @@ public final class ShardPubSubAutoConfiguration {
 		ShardPubSubProperties.Reconcile reconcile = properties.getReconcile();
 		ExponentialBackOff backOff = new ExponentialBackOff(reconcile.getRetryInitialInterval().toMillis(), 2.0);
 		backOff.setMaxInterval(reconcile.getRetryMaxInterval().toMillis());
-		return new ShardSubscriptionReconciler(nodes, topology, publisher, backOff, reconcile.isEnabled(),
-				reconcile.getCommandTimeout());
+		ShardSubscriptionReconciler reconciler = new ShardSubscriptionReconciler(nodes, topology, publisher,
+				backOff, reconcile.isEnabled(), reconcile.getCommandTimeout());
+		reconciler.setKeepMasterConnections(reconcile.isKeepMasterConnections());
+		return reconciler;
 	}
 
 	@Bean

@@ -180,6 +180,13 @@ public class ShardPubSubProperties {
 		 */
 		private Duration retryMaxInterval = Duration.ofSeconds(2);
 
+		/**
+		 * Whether to keep a subscription connection open to every master, even one that holds no subscription, so
+		 * that a subscription moving there does not wait for a new connection. Idle connections to replicas and to
+		 * nodes that failed or left are closed either way.
+		 */
+		private boolean keepMasterConnections = true;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -204,6 +211,14 @@ public class ShardPubSubProperties {
 		public void setRetryInitialInterval(Duration retryInitialInterval) {
 			assertPositive(retryInitialInterval, "shard-pubsub.reconcile.retry-initial-interval");
 			this.retryInitialInterval = retryInitialInterval;
+		}
+
+		public boolean isKeepMasterConnections() {
+			return this.keepMasterConnections;
+		}
+
+		public void setKeepMasterConnections(boolean keepMasterConnections) {
+			this.keepMasterConnections = keepMasterConnections;
 		}
 
 		public Duration getRetryMaxInterval() {

@@ -84,6 +84,16 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	}
 
 	@Override
+	public CompletableFuture<NodeAddress> masterOf(NodeAddress node) {
+		return link(node).master();
+	}
+
+	@Override
+	public void connect(NodeAddress node) {
+		link(node);
+	}
+
+	@Override
 	public void release(NodeAddress node) {
 		NodeLink link = this.links.remove(node);
 		if (link != null) {

@@ -68,7 +68,18 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
-		Command command = new Command(subscribe, channels);
+		return enqueue(new Command(subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE, channels));
+	}
+
+	/**
+	 * Ask the node for its role: itself when it is a master, else the master it replicates.
+	 */
+	CompletableFuture<NodeAddress> master() {
+		Command command = new Command(Kind.ROLE, List.of());
+		return enqueue(command).thenApply((ignored) -> command.master);
+	}
+
+	private CompletableFuture<Void> enqueue(Command command) {
 		boolean rejected;
 		synchronized (this) {
 			rejected = this.closed;
@@ -117,7 +128,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			this.inFlight = next;
 			target = this.connection;
 		}
-		if (next.channels.isEmpty()) {
+		if (next.kind != Kind.ROLE && next.channels.isEmpty()) {
 			// A barrier: completes once everything queued before it is done.
 			finish(next, null);
 			return;
@@ -127,9 +138,13 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 				timedOut(next);
 			}
 		});
+		if (next.kind == Kind.ROLE) {
+			sendRole(next, target);
+			return;
+		}
 		String[] channels = next.channels.toArray(String[]::new);
 		try {
-			RedisFuture<Void> sent = next.subscribe ? target.async().ssubscribe(channels)
+			RedisFuture<Void> sent = (next.kind == Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
 					: target.async().sunsubscribe(channels);
 			sent.whenComplete((ignored, error) -> {
 				if (error != null) {
@@ -140,6 +155,35 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		catch (RuntimeException ex) {
 			finish(next, translate(next, ex));
 		}
+	}
+
+	private void sendRole(Command command, StatefulRedisPubSubConnection<String, byte[]> target) {
+		try {
+			target.async().role().whenComplete((reply, error) -> {
+				if (error != null) {
+					finish(command, translate(command, error));
+					return;
+				}
+				command.master = masterIn(reply);
+				finish(command, null);
+			});
+		}
+		catch (RuntimeException ex) {
+			finish(command, translate(command, ex));
+		}
+	}
+
+	// ROLE: ["master", ...] or ["slave", host, port, ...]; strings arrive as bytes through our codec.
+	private NodeAddress masterIn(List<Object> reply) {
+		if (reply.size() >= 3 && !"master".equals(text(reply.get(0)))) {
+			return new NodeAddress(text(reply.get(1)), Integer.parseInt(text(reply.get(2))));
+		}
+		return this.node;
+	}
+
+	private static String text(Object value) {
+		return (value instanceof byte[] bytes) ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+				: String.valueOf(value);
 	}
 
 	private void timedOut(Command command) {
@@ -179,8 +223,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			if (moved != null) {
 				return moved;
 			}
-			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node, command.subscribe,
-					command.channels, cause);
+			if (command.kind == Kind.ROLE) {
+				return cause;
+			}
+			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node,
+					command.kind == Kind.SUBSCRIBE, command.channels, cause);
 			return (rejected != null) ? rejected : cause;
 		}
 		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
@@ -211,7 +258,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		Command command;
 		synchronized (this) {
 			command = this.inFlight;
-			if (command == null || command.subscribe != subscribe || !command.pending.remove(channel)) {
+			Kind kind = subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE;
+			if (command == null || command.kind != kind || !command.pending.remove(channel)) {
 				return false;
 			}
 			if (!command.pending.isEmpty()) {
@@ -222,9 +270,15 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		return true;
 	}
 
+	private enum Kind {
+
+		SUBSCRIBE, UNSUBSCRIBE, ROLE
+
+	}
+
 	private static final class Command {
 
-		private final boolean subscribe;
+		private final Kind kind;
 
 		private final List<String> channels;
 
@@ -232,8 +286,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 		private final CompletableFuture<Void> future = new CompletableFuture<>();
 
-		Command(boolean subscribe, List<String> channels) {
-			this.subscribe = subscribe;
+		private volatile NodeAddress master;
+
+		Command(Kind kind, List<String> channels) {
+			this.kind = kind;
 			this.channels = List.copyOf(channels);
 			this.pending = new HashSet<>(channels);
 		}

@@ -34,6 +34,24 @@ public interface NodeSubscriptionClient {
 	CompletableFuture<Void> unsubscribe(NodeAddress node, List<String> channels);
 
 	/**
+	 * Ask a node which master it serves ({@code ROLE}): the node itself when it is a master, else the master it
+	 * replicates. A node that pushed {@code sunsubscribe} after a failover is a replica now and would accept the
+	 * subscription again, without delivering until its new master lists it.
+	 * @param node the node
+	 * @return completes with the node's master
+	 */
+	default CompletableFuture<NodeAddress> masterOf(NodeAddress node) {
+		return CompletableFuture.completedFuture(node);
+	}
+
+	/**
+	 * Open the connection to a node ahead of need, so that a subscription moving there does not wait for it.
+	 * @param node the node
+	 */
+	default void connect(NodeAddress node) {
+	}
+
+	/**
 	 * Close the connection to a node that holds nothing any more (or is dead).
 	 * @param node the node
 	 */

@@ -207,6 +207,16 @@ public class ShardSubscriptionReconciler
 	}
 
 	/**
+	 * Whether to keep a connection open to every master, even one that holds no subscription, so that a
+	 * subscription moving there does not wait for a new connection (default {@code true}). Idle connections to
+	 * replicas, failed nodes and nodes that left are closed either way.
+	 * @param keepMasterConnections whether to keep them
+	 */
+	public void setKeepMasterConnections(boolean keepMasterConnections) {
+		this.router.setKeepMasterConnections(keepMasterConnections);
+	}
+
+	/**
 	 * Set who is told about each reconcile pass (for metrics).
 	 * @param passListener the listener, or {@code null}
 	 */
@@ -278,6 +288,7 @@ public class ShardSubscriptionReconciler
 				this.router.reconcile(slot);
 			}
 		}
+		this.router.connectToMasters();
 	}
 
 	// Message delivery, on Redis I/O threads
@@ -345,7 +356,10 @@ public class ShardSubscriptionReconciler
 			this.executor = newExecutor();
 		}
 		this.running = true;
-		execute(() -> this.index.slots().forEach(this.router::reconcile));
+		execute(() -> {
+			this.router.connectToMasters();
+			this.index.slots().forEach(this.router::reconcile);
+		});
 	}
 
 	@Override

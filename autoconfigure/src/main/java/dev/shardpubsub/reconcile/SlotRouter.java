@@ -49,6 +49,8 @@ final class SlotRouter {
 
 	private final BackOff retryBackOff;
 
+	private volatile boolean keepMasterConnections = true;
+
 	SlotRouter(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
 			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff) {
 		this.owner = owner;
@@ -57,6 +59,10 @@ final class SlotRouter {
 		this.topology = topology;
 		this.publisher = publisher;
 		this.retryBackOff = retryBackOff;
+	}
+
+	void setKeepMasterConnections(boolean keepMasterConnections) {
+		this.keepMasterConnections = keepMasterConnections;
 	}
 
 	void reconcile(SlotSubscription slot) {
@@ -94,7 +100,36 @@ final class SlotRouter {
 			failed(slot, null, "no reachable node serves slot " + slot.slot);
 			return;
 		}
+		if (slot.reason == MoveReason.SERVER_PUSH && slot.holderLost && target.equals(slot.holder)
+				&& !slot.roleAsked) {
+			askMaster(slot, target);
+			return;
+		}
 		send(slot, target, slot.channelList(), 0);
+	}
+
+	/**
+	 * The node that dropped the slot is still its owner in our view. After a reshard it answers MOVED; after a
+	 * failover it is a replica now and would take the subscription back without delivering until its new master
+	 * lists it (hundreds of milliseconds): ask it which master it serves, and go there.
+	 */
+	private void askMaster(SlotSubscription slot, NodeAddress node) {
+		slot.roleAsked = true;
+		slot.inFlight = true;
+		long generation = this.owner.generation();
+		this.nodes.masterOf(node).whenComplete((master, error) -> this.owner.execute(() -> {
+			if (generation != this.owner.generation()) {
+				return;
+			}
+			slot.inFlight = false;
+			if (this.index.slot(slot.slot) != slot) {
+				return;
+			}
+			if (error == null && master != null && !master.equals(node)) {
+				slot.hint = master;
+			}
+			reconcile(slot);
+		}));
 	}
 
 	private NodeAddress nextCandidate(SlotSubscription slot) {
@@ -317,6 +352,24 @@ final class SlotRouter {
 		return owner.equals(node) || ownership.replicasOf(owner).contains(node);
 	}
 
+	/**
+	 * Open connections to every master, and close the idle ones of nodes that are masters no more.
+	 */
+	void connectToMasters() {
+		if (!this.keepMasterConnections) {
+			return;
+		}
+		SlotOwnership ownership = this.topology.current();
+		for (NodeAddress master : ownership.masters()) {
+			if (!ownership.isFailing(master)) {
+				this.nodes.connect(master);
+			}
+		}
+		for (NodeAddress node : this.nodes.connectedNodes()) {
+			releaseIfIdle(node);
+		}
+	}
+
 	void unsubscribe(NodeAddress node, List<String> channels) {
 		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
 			if (error != null && logger.isDebugEnabled()) {
@@ -327,6 +380,11 @@ final class SlotRouter {
 
 	void releaseIfIdle(NodeAddress node) {
 		if (node == null || this.index.holdsAnything(node)) {
+			return;
+		}
+		SlotOwnership ownership = this.topology.current();
+		if (this.keepMasterConnections && ownership.isMaster(node) && !ownership.isFailing(node)) {
+			// A subscription that moves to a master must not wait for a new connection: keep it open.
 			return;
 		}
 		for (SlotSubscription slot : this.index.slots()) {

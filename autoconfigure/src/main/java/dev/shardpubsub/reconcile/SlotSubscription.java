@@ -53,6 +53,9 @@ final class SlotSubscription {
 
 	boolean holderLost;
 
+	/** The node that pushed was asked for its master already during this move. */
+	boolean roleAsked;
+
 	/** The topology showed a new owner while a subscribe was in flight: check the result against it. */
 	boolean ownerChangedInFlight;
 
@@ -110,6 +113,7 @@ final class SlotSubscription {
 	}
 
 	void settled() {
+		this.roleAsked = false;
 		this.needsMove = false;
 		this.holderLost = false;
 		this.reason = null;

@@ -31,6 +31,8 @@ public final class SlotOwnership {
 
 	private final Set<NodeAddress> failing;
 
+	private volatile List<NodeAddress> masters;
+
 	private SlotOwnership(NodeAddress[] owners, Map<NodeAddress, List<NodeAddress>> replicas,
 			Map<NodeAddress, RedisURI> uris, Set<NodeAddress> failing) {
 		this.owners = owners;
@@ -97,7 +99,21 @@ public final class SlotOwnership {
 	 * @return the masters
 	 */
 	public List<NodeAddress> masters() {
-		return java.util.Arrays.stream(this.owners).filter(Objects::nonNull).distinct().sorted().toList();
+		List<NodeAddress> masters = this.masters;
+		if (masters == null) {
+			masters = java.util.Arrays.stream(this.owners).filter(Objects::nonNull).distinct().sorted().toList();
+			this.masters = masters;
+		}
+		return masters;
+	}
+
+	/**
+	 * Whether a node owns at least one slot.
+	 * @param node the node
+	 * @return whether it is a master with slots
+	 */
+	public boolean isMaster(NodeAddress node) {
+		return masters().contains(node);
 	}
 
 	/**

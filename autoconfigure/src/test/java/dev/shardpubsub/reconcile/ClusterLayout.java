@@ -83,6 +83,13 @@ final class ClusterLayout {
 	}
 
 	/**
+	 * What {@code ROLE} says: the master a replica follows, or the node itself.
+	 */
+	NodeAddress masterOf(NodeAddress node) {
+		return this.masterByReplica.getOrDefault(node, node);
+	}
+
+	/**
 	 * Whether a node serves a slot: it owns it, or it is a replica of its owner.
 	 */
 	boolean serves(NodeAddress node, int slot) {

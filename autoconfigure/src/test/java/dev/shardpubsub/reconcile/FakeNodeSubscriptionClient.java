@@ -73,6 +73,10 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private ClusterLayout cluster;
 
+	private final List<NodeAddress> roleQueries = new ArrayList<>();
+
+	private boolean roleRefused;
+
 	private final Set<NodeAddress> down = new HashSet<>();
 
 	private final Map<NodeAddress, Set<String>> subscriptions = new HashMap<>();
@@ -434,6 +438,46 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 	public Set<NodeAddress> connectedNodes() {
 		synchronized (this.monitor) {
 			return Set.copyOf(this.connected);
+		}
+	}
+
+	@Override
+	public CompletableFuture<NodeAddress> masterOf(NodeAddress node) {
+		synchronized (this.monitor) {
+			if (this.down.contains(node)) {
+				return CompletableFuture.failedFuture(new NodeUnavailableException(node, "connection refused", null));
+			}
+			this.roleQueries.add(node);
+			if (this.roleRefused) {
+				return CompletableFuture.failedFuture(new io.lettuce.core.RedisCommandExecutionException(
+						"ERR Can't execute 'role': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+								+ "allowed in this context"));
+			}
+			return CompletableFuture.completedFuture(this.cluster.masterOf(node));
+		}
+	}
+
+	@Override
+	public void connect(NodeAddress node) {
+		synchronized (this.monitor) {
+			if (!this.down.contains(node)) {
+				this.connected.add(node);
+			}
+		}
+	}
+
+	/**
+	 * Answer {@code ROLE} with an error, as a RESP2 connection in subscribed mode does.
+	 */
+	void refuseRole() {
+		synchronized (this.monitor) {
+			this.roleRefused = true;
+		}
+	}
+
+	List<NodeAddress> roleQueries() {
+		synchronized (this.monitor) {
+			return List.copyOf(this.roleQueries);
 		}
 	}
 

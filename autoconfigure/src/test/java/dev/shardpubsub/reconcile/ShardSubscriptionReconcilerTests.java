@@ -257,14 +257,41 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
-	void staysOnTheDemotedMasterWhenItIsInTheNewOwnersShard() {
+	void asksTheDemotedMasterForItsMasterAndSubscribesThereAfterAFailover() {
 		start();
 		RecordingSink sink = new RecordingSink();
 		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
 		awaitSubscribed(C, "{a}x");
 		int mark = commands().size();
 		// CLUSTER FAILOVER: C's replica takes over and C, now its replica, drops its subscribers. The stale view
-		// sends the resubscribe back to C, which accepts it as a replica of the new owner.
+		// still names C: C is asked which master it follows, and the subscription goes there, not back to C (a
+		// replica would accept it but deliver nothing until its new master lists it).
+		changeCluster(this.layout.withPromoted(C_REPLICA));
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		SubscriptionMovedEvent moved = awaitMoves(SLOT_A, 1).get(0);
+		assertThat(moved.getReason()).isEqualTo(MoveReason.SERVER_PUSH);
+		assertThat(moved.getTo()).isEqualTo(C_REPLICA);
+		awaitSubscribed(C_REPLICA, "{a}x");
+		assertThat(this.nodes.roleQueries()).containsExactly(C);
+		// The view catches up: nothing more to do
+		publishTopology();
+		barrier();
+		assertThat(sent(mark)).containsExactly(ssubscribe(C_REPLICA, "{a}x"));
+		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(1);
+		assertThat(this.nodes.publish("{a}x", "1")).isOne();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7005");
+	}
+
+	@Test
+	void staysOnTheDemotedMasterWhenItIsInTheNewOwnersShard() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		int mark = commands().size();
+		// The demoted master could not say which master it follows (an old server, RESP2): the resubscribe goes
+		// back to it, and it accepts it as a replica of the new owner.
+		this.nodes.refuseRole();
 		changeCluster(this.layout.withPromoted(C_REPLICA));
 		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
 		assertThat(awaitMoves(SLOT_A, 1).get(0).getReason()).isEqualTo(MoveReason.SERVER_PUSH);
@@ -277,7 +304,21 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(1);
 		assertThat(this.nodes.publish("{a}x", "1")).isOne();
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002");
-		assertThat(channel("{a}x").node()).isEqualTo(C.toString());
+	}
+
+	@Test
+	void keepsIdleConnectionsToMastersOpenAndClosesThoseOfOtherNodes() {
+		this.keepMasterConnections = true;
+		start();
+		eventually().until(() -> this.nodes.connectedNodes().containsAll(List.of(A, B, C)));
+		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
+		awaitSubscribed(C, "{a}x");
+		this.reconciler.unsubscribe("orders");
+		eventually().until(() -> this.nodes.subscribedOn(C).isEmpty());
+		barrier();
+		// C holds nothing, but it is a master: a subscription moving there must not wait for a connection
+		assertThat(this.nodes.released()).doesNotContain(C);
+		assertThat(this.nodes.connectedNodes()).contains(A, B, C);
 	}
 
 	@Test
@@ -805,6 +846,8 @@ class ShardSubscriptionReconcilerTests {
 
 	// Fixture
 
+	private boolean keepMasterConnections;
+
 	private void start() {
 		start(new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), SHUTDOWN_TIMEOUT);
 	}
@@ -817,6 +860,8 @@ class ShardSubscriptionReconcilerTests {
 		this.watcher = new TopologyWatcher(this.topology, this.publisher, Duration.ofHours(1));
 		this.reconciler = new ShardSubscriptionReconciler(this.nodes, this.watcher, this.publisher, backOff,
 				followMoves, shutdownTimeout);
+		// Most tests check that idle connections are released; one checks that masters keep theirs.
+		this.reconciler.setKeepMasterConnections(this.keepMasterConnections);
 		this.publisher.setListener(this.reconciler);
 		this.watcher.start();
 		this.reconciler.start();
