@@ -70,7 +70,7 @@ public final class ShardPubSubAutoConfiguration {
 		backOff.setMaxInterval(reconcile.getRetryMaxInterval().toMillis());
 		ShardSubscriptionReconciler reconciler = new ShardSubscriptionReconciler(nodes, topology, publisher,
 				backOff, reconcile.isEnabled(), reconcile.getCommandTimeout());
-		reconciler.setKeepMasterConnections(reconcile.isKeepMasterConnections());
+		reconciler.setKeepConnections(reconcile.isKeepConnections());
 		return reconciler;
 	}
 

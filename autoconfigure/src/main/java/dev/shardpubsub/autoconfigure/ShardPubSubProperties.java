@@ -181,11 +181,11 @@ public class ShardPubSubProperties {
 		private Duration retryMaxInterval = Duration.ofSeconds(2);
 
 		/**
-		 * Whether to keep a subscription connection open to every master, even one that holds no subscription, so
-		 * that a subscription moving there does not wait for a new connection. Idle connections to replicas and to
-		 * nodes that failed or left are closed either way.
+		 * Whether to keep a subscription connection open to every master and replica, even one that holds no
+		 * subscription, so that a subscription moving there (a reshard, a failover) does not wait for a new
+		 * connection. Idle connections to nodes that failed or left the cluster are closed either way.
 		 */
-		private boolean keepMasterConnections = true;
+		private boolean keepConnections = true;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -213,12 +213,12 @@ public class ShardPubSubProperties {
 			this.retryInitialInterval = retryInitialInterval;
 		}
 
-		public boolean isKeepMasterConnections() {
-			return this.keepMasterConnections;
+		public boolean isKeepConnections() {
+			return this.keepConnections;
 		}
 
-		public void setKeepMasterConnections(boolean keepMasterConnections) {
-			this.keepMasterConnections = keepMasterConnections;
+		public void setKeepConnections(boolean keepConnections) {
+			this.keepConnections = keepConnections;
 		}
 
 		public Duration getRetryMaxInterval() {

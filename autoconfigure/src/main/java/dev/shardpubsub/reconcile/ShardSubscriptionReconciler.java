@@ -207,13 +207,13 @@ public class ShardSubscriptionReconciler
 	}
 
 	/**
-	 * Whether to keep a connection open to every master, even one that holds no subscription, so that a
-	 * subscription moving there does not wait for a new connection (default {@code true}). Idle connections to
-	 * replicas, failed nodes and nodes that left are closed either way.
-	 * @param keepMasterConnections whether to keep them
+	 * Whether to keep a connection open to every master and replica, even one that holds no subscription, so that
+	 * a subscription moving there does not wait for a new connection (default {@code true}). Idle connections to
+	 * failed nodes and nodes that left are closed either way.
+	 * @param keepConnections whether to keep them
 	 */
-	public void setKeepMasterConnections(boolean keepMasterConnections) {
-		this.router.setKeepMasterConnections(keepMasterConnections);
+	public void setKeepConnections(boolean keepConnections) {
+		this.router.setKeepConnections(keepConnections);
 	}
 
 	/**
@@ -288,7 +288,7 @@ public class ShardSubscriptionReconciler
 				this.router.reconcile(slot);
 			}
 		}
-		this.router.connectToMasters();
+		this.router.connectToServingNodes();
 	}
 
 	// Message delivery, on Redis I/O threads
@@ -357,7 +357,7 @@ public class ShardSubscriptionReconciler
 		}
 		this.running = true;
 		execute(() -> {
-			this.router.connectToMasters();
+			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		});
 	}

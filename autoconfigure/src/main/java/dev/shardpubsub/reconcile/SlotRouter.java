@@ -49,7 +49,7 @@ final class SlotRouter {
 
 	private final BackOff retryBackOff;
 
-	private volatile boolean keepMasterConnections = true;
+	private volatile boolean keepConnections = true;
 
 	SlotRouter(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
 			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff) {
@@ -61,8 +61,8 @@ final class SlotRouter {
 		this.retryBackOff = retryBackOff;
 	}
 
-	void setKeepMasterConnections(boolean keepMasterConnections) {
-		this.keepMasterConnections = keepMasterConnections;
+	void setKeepConnections(boolean keepConnections) {
+		this.keepConnections = keepConnections;
 	}
 
 	void reconcile(SlotSubscription slot) {
@@ -127,6 +127,10 @@ final class SlotRouter {
 			}
 			if (error == null && master != null && !master.equals(node)) {
 				slot.hint = master;
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Slot " + slot.slot + ": " + node + " dropped it and follows "
+						+ ((error != null) ? "an unknown master (" + error.getMessage() + ")" : master));
 			}
 			reconcile(slot);
 		}));
@@ -212,6 +216,8 @@ final class SlotRouter {
 		}
 		else {
 			subscribeFailed(slot, target, channels, redirects, unwrap(error));
+			// A node that only answered MOVED (or failed) may hold nothing: its connection is not kept for that.
+			releaseIfIdle(target);
 		}
 		if (slot.dirty && !slot.inFlight) {
 			reconcile(slot);
@@ -353,16 +359,16 @@ final class SlotRouter {
 	}
 
 	/**
-	 * Open connections to every master, and close the idle ones of nodes that are masters no more.
+	 * Open connections to every master and replica, and close the idle ones of nodes that failed or left.
 	 */
-	void connectToMasters() {
-		if (!this.keepMasterConnections) {
+	void connectToServingNodes() {
+		if (!this.keepConnections) {
 			return;
 		}
 		SlotOwnership ownership = this.topology.current();
-		for (NodeAddress master : ownership.masters()) {
-			if (!ownership.isFailing(master)) {
-				this.nodes.connect(master);
+		for (NodeAddress node : ownership.servingNodes()) {
+			if (!ownership.isFailing(node)) {
+				this.nodes.connect(node);
 			}
 		}
 		for (NodeAddress node : this.nodes.connectedNodes()) {
@@ -383,8 +389,8 @@ final class SlotRouter {
 			return;
 		}
 		SlotOwnership ownership = this.topology.current();
-		if (this.keepMasterConnections && ownership.isMaster(node) && !ownership.isFailing(node)) {
-			// A subscription that moves to a master must not wait for a new connection: keep it open.
+		if (this.keepConnections && ownership.isServing(node) && !ownership.isFailing(node)) {
+			// A subscription that moves there (a reshard, a failover) must not wait for a new connection.
 			return;
 		}
 		for (SlotSubscription slot : this.index.slots()) {

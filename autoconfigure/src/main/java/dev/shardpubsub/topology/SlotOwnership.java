@@ -117,6 +117,27 @@ public final class SlotOwnership {
 	}
 
 	/**
+	 * The masters that own slots and their replicas.
+	 * @return the nodes that serve some slot
+	 */
+	public List<NodeAddress> servingNodes() {
+		List<NodeAddress> nodes = new ArrayList<>(masters());
+		for (NodeAddress master : masters()) {
+			nodes.addAll(this.replicas.getOrDefault(master, List.of()));
+		}
+		return nodes;
+	}
+
+	/**
+	 * Whether a node owns slots or replicates a master that does.
+	 * @param node the node
+	 * @return whether it serves some slot
+	 */
+	public boolean isServing(NodeAddress node) {
+		return isMaster(node) || masters().stream().anyMatch((master) -> replicasOf(master).contains(node));
+	}
+
+	/**
 	 * The replicas of a master.
 	 * @param master the master
 	 * @return its replicas, healthy ones first

@@ -179,6 +179,27 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(this.nodes.violations()).isEmpty();
 	}
 
+	@Test
+	void closesTheConnectionToANodeThatOnlyAnsweredMoved() {
+		start();
+		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
+		awaitSubscribed(C, "{a}x");
+		// Two moves the client's view does not see: C -> B, then B -> A
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		this.nodes.pushSlot(C, SLOT_A);
+		awaitSubscribed(B, "{a}x");
+		eventually().until(() -> !this.nodes.connectedNodes().contains(C));
+		int mark = commands().size();
+		changeCluster(this.layout.withSlot(SLOT_A, A));
+		this.nodes.pushSlot(B, SLOT_A);
+		awaitSubscribed(A, "{a}x");
+		barrier();
+		// The stale view sent the first attempt to C, which holds nothing and answered MOVED: no connection kept
+		assertThat(sent(mark)).containsExactly(ssubscribe(C, "{a}x"), ssubscribe(A, "{a}x"));
+		eventually().until(() -> this.nodes.connectedNodes().equals(Set.of(A, PROBE)));
+		assertThat(this.nodes.releasedWhileHolding()).isEmpty();
+	}
+
 	// 3. No-op when the owner is unchanged
 
 	@Test
@@ -307,18 +328,18 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
-	void keepsIdleConnectionsToMastersOpenAndClosesThoseOfOtherNodes() {
-		this.keepMasterConnections = true;
+	void keepsIdleConnectionsToMastersAndReplicasOpen() {
+		this.keepConnections = true;
 		start();
-		eventually().until(() -> this.nodes.connectedNodes().containsAll(List.of(A, B, C)));
+		eventually().until(() -> this.nodes.connectedNodes().containsAll(List.of(A, B, C, C_REPLICA)));
 		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
 		awaitSubscribed(C, "{a}x");
 		this.reconciler.unsubscribe("orders");
 		eventually().until(() -> this.nodes.subscribedOn(C).isEmpty());
 		barrier();
-		// C holds nothing, but it is a master: a subscription moving there must not wait for a connection
+		// C holds nothing, but it serves slots: a subscription moving there must not wait for a connection
 		assertThat(this.nodes.released()).doesNotContain(C);
-		assertThat(this.nodes.connectedNodes()).contains(A, B, C);
+		assertThat(this.nodes.connectedNodes()).contains(A, B, C, C_REPLICA);
 	}
 
 	@Test
@@ -846,7 +867,7 @@ class ShardSubscriptionReconcilerTests {
 
 	// Fixture
 
-	private boolean keepMasterConnections;
+	private boolean keepConnections;
 
 	private void start() {
 		start(new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), SHUTDOWN_TIMEOUT);
@@ -861,7 +882,7 @@ class ShardSubscriptionReconcilerTests {
 		this.reconciler = new ShardSubscriptionReconciler(this.nodes, this.watcher, this.publisher, backOff,
 				followMoves, shutdownTimeout);
 		// Most tests check that idle connections are released; one checks that masters keep theirs.
-		this.reconciler.setKeepMasterConnections(this.keepMasterConnections);
+		this.reconciler.setKeepConnections(this.keepConnections);
 		this.publisher.setListener(this.reconciler);
 		this.watcher.start();
 		this.reconciler.start();
