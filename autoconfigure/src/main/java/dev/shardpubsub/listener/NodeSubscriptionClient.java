@@ -40,16 +40,13 @@ public interface NodeSubscriptionClient {
 	 * @param node the node
 	 * @return completes with the node's master
 	 */
-	default CompletableFuture<NodeAddress> masterOf(NodeAddress node) {
-		return CompletableFuture.completedFuture(node);
-	}
+	CompletableFuture<NodeAddress> masterOf(NodeAddress node);
 
 	/**
 	 * Open the connection to a node ahead of need, so that a subscription moving there does not wait for it.
 	 * @param node the node
 	 */
-	default void connect(NodeAddress node) {
-	}
+	void connect(NodeAddress node);
 
 	/**
 	 * Close the connection to a node that holds nothing any more (or is dead).

@@ -64,6 +64,16 @@ public final class TracingNodeSubscriptionClient implements NodeSubscriptionClie
 	}
 
 	@Override
+	public CompletableFuture<NodeAddress> masterOf(NodeAddress node) {
+		return this.delegate.masterOf(node);
+	}
+
+	@Override
+	public void connect(NodeAddress node) {
+		this.delegate.connect(node);
+	}
+
+	@Override
 	public void release(NodeAddress node) {
 		if (!this.keepConnections) {
 			this.delegate.release(node);
