@@ -100,18 +100,14 @@ final class SlotRouter {
 			failed(slot, null, "no reachable node serves slot " + slot.slot);
 			return;
 		}
-		if (slot.reason == MoveReason.SERVER_PUSH && slot.holderLost && target.equals(slot.holder)
-				&& !slot.roleAsked) {
-			askMaster(slot, target);
-			return;
-		}
 		send(slot, target, slot.channelList(), 0);
 	}
 
 	/**
-	 * The node that dropped the slot is still its owner in our view. After a reshard it answers MOVED; after a
-	 * failover it is a replica now and would take the subscription back without delivering until its new master
-	 * lists it (hundreds of milliseconds): ask it which master it serves, and go there.
+	 * The node that dropped the slot took it back. After a reshard it would have answered MOVED; after a failover
+	 * it is a replica now, which accepts the subscription but delivers nothing until its new master lists it
+	 * (hundreds of milliseconds on Redis 7.0). Ask it which master it follows ({@code ROLE}) and move there,
+	 * make before break; it delivers nothing meanwhile, so the switch cannot duplicate a message.
 	 */
 	private void askMaster(SlotSubscription slot, NodeAddress node) {
 		slot.roleAsked = true;
@@ -125,14 +121,22 @@ final class SlotRouter {
 			if (this.index.slot(slot.slot) != slot) {
 				return;
 			}
-			if (error == null && master != null && !master.equals(node)) {
-				slot.hint = master;
-			}
 			if (logger.isDebugEnabled()) {
-				logger.debug("Slot " + slot.slot + ": " + node + " dropped it and follows "
+				logger.debug("Slot " + slot.slot + ": " + node + " dropped it, took it back and follows "
 						+ ((error != null) ? "an unknown master (" + error.getMessage() + ")" : master));
 			}
-			reconcile(slot);
+			if (error == null && master != null && !master.equals(node) && slot.holderLost) {
+				// Held on the replica now; the move goes on to its master.
+				slot.holderLost = false;
+				slot.hint = master;
+				reconcile(slot);
+			}
+			else {
+				subscribed(slot, node, List.of());
+			}
+			if (slot.dirty && !slot.inFlight) {
+				reconcile(slot);
+			}
 		}));
 	}
 
@@ -226,6 +230,13 @@ final class SlotRouter {
 
 	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
 		NodeAddress previous = slot.holder;
+		if (slot.needsMove && slot.holderLost && slot.reason == MoveReason.SERVER_PUSH && target.equals(previous)
+				&& !slot.roleAsked) {
+			slot.held.addAll(channels);
+			slot.acceptFrom = target;
+			askMaster(slot, target);
+			return;
+		}
 		// Not a move: a redirect back to the holder that still has them, or a slot no listener wants any more.
 		boolean moved = slot.needsMove && (slot.holderLost || !target.equals(previous)) && !slot.channels.isEmpty();
 		if (!target.equals(previous)) {

@@ -285,19 +285,21 @@ class ShardSubscriptionReconcilerTests {
 		awaitSubscribed(C, "{a}x");
 		int mark = commands().size();
 		// CLUSTER FAILOVER: C's replica takes over and C, now its replica, drops its subscribers. The stale view
-		// still names C: C is asked which master it follows, and the subscription goes there, not back to C (a
-		// replica would accept it but deliver nothing until its new master lists it).
+		// still names C, which takes the subscription back as a replica (that would deliver nothing until its new
+		// master lists it): C is asked which master it follows, and the subscription moves there.
 		changeCluster(this.layout.withPromoted(C_REPLICA));
 		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
 		SubscriptionMovedEvent moved = awaitMoves(SLOT_A, 1).get(0);
 		assertThat(moved.getReason()).isEqualTo(MoveReason.SERVER_PUSH);
+		assertThat(moved.getFrom()).isEqualTo(C);
 		assertThat(moved.getTo()).isEqualTo(C_REPLICA);
 		awaitSubscribed(C_REPLICA, "{a}x");
 		assertThat(this.nodes.roleQueries()).containsExactly(C);
 		// The view catches up: nothing more to do
 		publishTopology();
 		barrier();
-		assertThat(sent(mark)).containsExactly(ssubscribe(C_REPLICA, "{a}x"));
+		assertThat(sent(mark)).containsExactly(ssubscribe(C, "{a}x"), ssubscribe(C_REPLICA, "{a}x"),
+				sunsubscribe(C, "{a}x"));
 		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(1);
 		assertThat(this.nodes.publish("{a}x", "1")).isOne();
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7005");
