@@ -1,6 +1,7 @@
 package dev.shardpubsub.listener;
 
 import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
@@ -20,10 +21,11 @@ import dev.shardpubsub.topology.NodeAddress;
 /**
  * The pub/sub connection to one node and its queue of subscribe / unsubscribe commands.
  * <p>
- * One command is in flight at a time, and it completes only when the node confirmed every one of its channels:
- * Lettuce completes a multi-channel {@code SSUBSCRIBE} on the first confirmation, so a second pipelined command
- * would be completed by the first one's remaining confirmations (and a {@code MOVED} error would be lost).
- * Serialising also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ * A command completes only when the node confirmed every one of its channels. Lettuce completes a multi-channel
+ * {@code SSUBSCRIBE} on the first confirmation, so a command pipelined behind it would be completed by its
+ * remaining confirmations (and a {@code MOVED} error would be lost): single-channel commands, which get exactly
+ * one reply each, are pipelined; a multi-channel command (or a {@code ROLE}) is sent alone. Tracking the commands
+ * in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
  */
 final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
@@ -37,7 +39,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private volatile StatefulRedisPubSubConnection<String, byte[]> connection;
 
-	private Command inFlight;
+	/** Single-channel commands may be pipelined up to this depth. */
+	private static final int MAX_PIPELINE = 128;
+
+	private final Deque<Command> inFlight = new ArrayDeque<>();
 
 	private boolean closed;
 
@@ -105,10 +110,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			this.closed = true;
 			failed = new java.util.ArrayList<>(this.queue);
 			this.queue.clear();
-			if (this.inFlight != null) {
-				failed.add(0, this.inFlight);
-				this.inFlight = null;
-			}
+			failed.addAll(0, this.inFlight);
+			this.inFlight.clear();
 		}
 		failed.forEach((command) -> command.future
 			.completeExceptionally(new NodeUnavailableException(this.node, reason, cause)));
@@ -117,17 +120,29 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	private void sendNext() {
 		Command next;
 		StatefulRedisPubSubConnection<String, byte[]> target;
-		synchronized (this) {
-			if (this.inFlight != null || this.connection == null || this.closed) {
-				return;
+		while (true) {
+			synchronized (this) {
+				next = this.queue.peek();
+				if (next == null || this.connection == null || this.closed || !canSend(next)) {
+					return;
+				}
+				this.queue.poll();
+				this.inFlight.add(next);
+				target = this.connection;
 			}
-			next = this.queue.poll();
-			if (next == null) {
-				return;
-			}
-			this.inFlight = next;
-			target = this.connection;
+			send(next, target);
 		}
+	}
+
+	private boolean canSend(Command next) {
+		if (this.inFlight.isEmpty()) {
+			return true;
+		}
+		return next.pipelinable() && this.inFlight.size() < MAX_PIPELINE
+				&& this.inFlight.stream().allMatch(Command::pipelinable);
+	}
+
+	private void send(Command next, StatefulRedisPubSubConnection<String, byte[]> target) {
 		if (next.kind != Kind.ROLE && next.channels.isEmpty()) {
 			// A barrier: completes once everything queued before it is done.
 			finish(next, null);
@@ -188,7 +203,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private void timedOut(Command command) {
 		synchronized (this) {
-			if (this.inFlight != command) {
+			if (!this.inFlight.contains(command)) {
 				return;
 			}
 		}
@@ -202,10 +217,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private void finish(Command command, Throwable error) {
 		synchronized (this) {
-			if (this.inFlight != command) {
+			if (!this.inFlight.remove(command)) {
 				return;
 			}
-			this.inFlight = null;
 		}
 		if (error != null) {
 			command.future.completeExceptionally(error);
@@ -255,18 +269,27 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	private boolean confirm(boolean subscribe, String channel) {
-		Command command;
+		Command completed = null;
 		synchronized (this) {
-			command = this.inFlight;
 			Kind kind = subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE;
-			if (command == null || command.kind != kind || !command.pending.remove(channel)) {
+			Command match = null;
+			for (Command command : this.inFlight) {
+				if (command.kind == kind && command.pending.contains(channel)) {
+					match = command;
+					break;
+				}
+			}
+			if (match == null) {
 				return false;
 			}
-			if (!command.pending.isEmpty()) {
-				return true;
+			match.pending.remove(channel);
+			if (match.pending.isEmpty()) {
+				completed = match;
 			}
 		}
-		finish(command, null);
+		if (completed != null) {
+			finish(completed, null);
+		}
 		return true;
 	}
 
@@ -287,6 +310,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		private final CompletableFuture<Void> future = new CompletableFuture<>();
 
 		private volatile NodeAddress master;
+
+		/** Gets exactly one reply, so commands behind it cannot be completed by its confirmations. */
+		boolean pipelinable() {
+			return this.kind != Kind.ROLE && this.channels.size() == 1;
+		}
 
 		Command(Kind kind, List<String> channels) {
 			this.kind = kind;
