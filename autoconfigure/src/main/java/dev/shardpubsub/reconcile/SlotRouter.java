@@ -107,7 +107,8 @@ final class SlotRouter {
 	 * The node that dropped the slot took it back. After a reshard it would have answered MOVED; after a failover
 	 * it is a replica now, which accepts the subscription but delivers nothing until its new master lists it
 	 * (hundreds of milliseconds on Redis 7.0). Ask it which master it follows ({@code ROLE}) and move there,
-	 * make before break; it delivers nothing meanwhile, so the switch cannot duplicate a message.
+	 * make before break. Its own deliveries are not accepted meanwhile: a message published on it (a replica
+	 * accepts {@code SPUBLISH}) also reaches its master over the cluster bus, so taking both could duplicate it.
 	 */
 	private void askMaster(SlotSubscription slot, NodeAddress node) {
 		slot.roleAsked = true;
@@ -233,7 +234,10 @@ final class SlotRouter {
 		if (slot.needsMove && slot.holderLost && slot.reason == MoveReason.SERVER_PUSH && target.equals(previous)
 				&& !slot.roleAsked) {
 			slot.held.addAll(channels);
-			slot.acceptFrom = target;
+			// Nothing from it is accepted until we know where the slot lives: as a replica it still delivers what
+			// publishers with a stale view publish on it, and passes that on to its master over the cluster bus,
+			// which delivers it again once we are subscribed there.
+			slot.acceptFrom = null;
 			askMaster(slot, target);
 			return;
 		}

@@ -306,6 +306,25 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
+	void acceptsNothingFromTheDemotedMasterWhileMovingToItsMaster() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		changeCluster(this.layout.withPromoted(C_REPLICA));
+		this.nodes.hold((command) -> command.isSubscribe() && command.node().equals(C_REPLICA));
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		eventually().until(() -> this.nodes.heldCommands().size() == 1);
+		// A publisher with a stale view publishes on C, now a replica that took the subscription back: C delivers
+		// it, and passes it on to its new master over the cluster bus, which delivers it again once we are there
+		assertThat(this.nodes.deliver(C, "{a}x", "early")).isTrue();
+		this.nodes.releaseAllHeld();
+		awaitSubscribed(C_REPLICA, "{a}x");
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "early")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=early@127.0.0.1:7005");
+	}
+
+	@Test
 	void staysOnTheDemotedMasterWhenItIsInTheNewOwnersShard() {
 		start();
 		RecordingSink sink = new RecordingSink();
