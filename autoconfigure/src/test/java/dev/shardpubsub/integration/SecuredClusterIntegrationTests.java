@@ -129,7 +129,11 @@ class SecuredClusterIntegrationTests {
 	@Test
 	void everyNodeConnectionLogsInAlsoThoseOpenedDuringAMove() {
 		String channel = "orders:{move}";
-		try (ConfigurableApplicationContext context = run("app", APP_PASSWORD, channel)) {
+		// Without kept connections, the move opens a new connection to the target: it must log in too.
+		try (ConfigurableApplicationContext context = RecordingApp.run(
+				"spring.data.redis.cluster.nodes=" + cluster.nodesProperty(), "spring.data.redis.username=app",
+				"spring.data.redis.password=" + APP_PASSWORD, "test.channels=" + channel,
+				"shard-pubsub.reconcile.keep-connections=false")) {
 			RecordingApp.awaitSubscribed(context, channel);
 			RecordingApp.Recorder recorder = RecordingApp.recorder(context);
 			int slot = cluster.slotOf(channel);
