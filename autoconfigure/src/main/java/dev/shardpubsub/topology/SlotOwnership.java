@@ -4,13 +4,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
@@ -21,23 +19,23 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 public final class SlotOwnership {
 
 	private static final SlotOwnership EMPTY = new SlotOwnership(new NodeAddress[SlotHash.SLOT_COUNT], Map.of(),
-			Map.of(), Set.of());
+			Set.of(), Set.of());
 
 	private final NodeAddress[] owners;
 
 	private final Map<NodeAddress, List<NodeAddress>> replicas;
 
-	private final Map<NodeAddress, RedisURI> uris;
+	private final Set<NodeAddress> nodes;
 
 	private final Set<NodeAddress> failing;
 
 	private volatile List<NodeAddress> masters;
 
 	private SlotOwnership(NodeAddress[] owners, Map<NodeAddress, List<NodeAddress>> replicas,
-			Map<NodeAddress, RedisURI> uris, Set<NodeAddress> failing) {
+			Set<NodeAddress> nodes, Set<NodeAddress> failing) {
 		this.owners = owners;
 		this.replicas = replicas;
-		this.uris = uris;
+		this.nodes = nodes;
 		this.failing = failing;
 	}
 
@@ -57,7 +55,7 @@ public final class SlotOwnership {
 	public static SlotOwnership of(Iterable<RedisClusterNode> nodes) {
 		NodeAddress[] owners = new NodeAddress[SlotHash.SLOT_COUNT];
 		Map<String, NodeAddress> byId = new HashMap<>();
-		Map<NodeAddress, RedisURI> uris = new LinkedHashMap<>();
+		Set<NodeAddress> known = new HashSet<>();
 		Set<NodeAddress> failing = new HashSet<>();
 		for (RedisClusterNode node : nodes) {
 			if (node.getUri() == null || node.is(NodeFlag.NOADDR) || node.is(NodeFlag.HANDSHAKE)) {
@@ -65,7 +63,7 @@ public final class SlotOwnership {
 			}
 			NodeAddress address = NodeAddress.of(node.getUri());
 			byId.put(node.getNodeId(), address);
-			uris.put(address, node.getUri());
+			known.add(address);
 			if (node.is(NodeFlag.FAIL) || node.is(NodeFlag.EVENTUAL_FAIL)) {
 				failing.add(address);
 			}
@@ -82,7 +80,7 @@ public final class SlotOwnership {
 			}
 		}
 		replicas.values().forEach(Collections::sort);
-		return new SlotOwnership(owners, Map.copyOf(replicas), Collections.unmodifiableMap(uris), Set.copyOf(failing));
+		return new SlotOwnership(owners, Map.copyOf(replicas), Set.copyOf(known), Set.copyOf(failing));
 	}
 
 	/**
@@ -151,23 +149,6 @@ public final class SlotOwnership {
 	}
 
 	/**
-	 * The connection URI of a node (carrying the seed URI's credentials, TLS and timeout settings).
-	 * @param node the node
-	 * @return its URI, or {@code null} when the node is unknown
-	 */
-	public RedisURI uri(NodeAddress node) {
-		return this.uris.get(node);
-	}
-
-	/**
-	 * Any known node URI, to derive the connection settings of a node learned from a redirect.
-	 * @return a URI, or {@code null} when no node is known
-	 */
-	public RedisURI anyUri() {
-		return this.uris.isEmpty() ? null : this.uris.values().iterator().next();
-	}
-
-	/**
 	 * Whether the cluster flags the node as failing ({@code fail} or {@code fail?}).
 	 * @param node the node
 	 * @return whether it is flagged
@@ -216,7 +197,7 @@ public final class SlotOwnership {
 
 	@Override
 	public String toString() {
-		return "SlotOwnership[" + coveredSlots() + " slots covered, " + this.uris.size() + " nodes, failing="
+		return "SlotOwnership[" + coveredSlots() + " slots covered, " + this.nodes.size() + " nodes, failing="
 				+ this.failing + "]";
 	}
 
