@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -25,27 +25,21 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.backoff.BackOff;
-import org.springframework.util.backoff.BackOffExecution;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.ShardPubSubEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
-import dev.shardpubsub.event.SubscriptionFailedEvent;
-import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.listener.MovedException;
 import dev.shardpubsub.listener.NodeSubscriptionClient;
 import dev.shardpubsub.listener.NodeSubscriptionListener;
-import dev.shardpubsub.listener.NodeUnavailableException;
 import dev.shardpubsub.listener.ShardMessage;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.topology.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnerChange;
-import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
