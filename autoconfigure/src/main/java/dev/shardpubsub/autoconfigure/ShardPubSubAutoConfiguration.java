@@ -56,9 +56,11 @@ public final class ShardPubSubAutoConfiguration {
 	NodeSubscriptionClient shardNodeSubscriptionClient(ClusterClientProvider clusterClient,
 			ShardPubSubProperties properties) {
 		// Credentials and TLS from Boot's configuration: the topology's node URIs carry only host and port.
-		return new LettuceNodeSubscriptionClient(clusterClient,
+		LettuceNodeSubscriptionClient client = new LettuceNodeSubscriptionClient(clusterClient,
 				(node) -> clusterClient.nodeUri(node.host(), node.port()),
 				properties.getReconcile().getCommandTimeout());
+		client.setLivenessInterval(properties.getReconcile().getLivenessInterval());
+		return client;
 	}
 
 	@Bean

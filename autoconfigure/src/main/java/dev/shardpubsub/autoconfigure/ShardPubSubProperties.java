@@ -166,9 +166,18 @@ public class ShardPubSubProperties {
 		private boolean enabled = true;
 
 		/**
-		 * How long one SSUBSCRIBE or SUNSUBSCRIBE may take before it counts as failed and is retried.
+		 * How long one SSUBSCRIBE or SUNSUBSCRIBE may take before it counts as failed and is retried. Also bounds
+		 * connecting to a node and the answer to a liveness PING.
 		 */
 		private Duration commandTimeout = Duration.ofSeconds(2);
+
+		/**
+		 * How long a node subscription connection may go without a command in flight and without receiving
+		 * anything before it is sent a PING. No answer within the command timeout closes the connection and its
+		 * subscriptions move (to a replica of a frozen master), without waiting for the topology refresh and its
+		 * "spring.data.redis.timeout". Set to 0 to disable the check.
+		 */
+		private Duration livenessInterval = Duration.ofSeconds(1);
 
 		/**
 		 * First delay before subscribing again a slot that no reachable node served.
@@ -202,6 +211,16 @@ public class ShardPubSubProperties {
 		public void setCommandTimeout(Duration commandTimeout) {
 			assertPositive(commandTimeout, "shard-pubsub.reconcile.command-timeout");
 			this.commandTimeout = commandTimeout;
+		}
+
+		public Duration getLivenessInterval() {
+			return this.livenessInterval;
+		}
+
+		public void setLivenessInterval(Duration livenessInterval) {
+			Assert.isTrue(livenessInterval == null || !livenessInterval.isNegative(),
+					"shard-pubsub.reconcile.liveness-interval must not be negative (0 disables the check)");
+			this.livenessInterval = (livenessInterval != null) ? livenessInterval : Duration.ZERO;
 		}
 
 		public Duration getRetryInitialInterval() {

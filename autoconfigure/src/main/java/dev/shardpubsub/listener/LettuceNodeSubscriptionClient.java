@@ -6,6 +6,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,6 +22,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -31,6 +35,10 @@ import dev.shardpubsub.topology.NodeAddress;
  * The connections do not reconnect on their own: Lettuce would resubscribe every shard channel of a node in one
  * {@code SSUBSCRIBE} (which fails with {@code CROSSSLOT}) and would keep reconnecting to a dead master forever.
  * A lost connection is reported instead, and the reconciler decides where each slot goes.
+ * <p>
+ * A connection that has been silent for the {@linkplain #setLivenessInterval liveness interval} is sent a
+ * {@code PING}: a frozen node (stopped process, stuck host) keeps the socket open, and an idle subscription has
+ * nothing else that could time out. The check runs on the client resources' event executors.
  */
 public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
@@ -46,6 +54,10 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	private final Function<NodeAddress, RedisURI> uris;
 
 	private final Duration commandTimeout;
+
+	private volatile Duration livenessInterval = Duration.ofSeconds(1);
+
+	private ScheduledFuture<?> livenessCheck;
 
 	private final Map<NodeAddress, NodeLink> links = new ConcurrentHashMap<>();
 
@@ -66,6 +78,16 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		this.clusterClient = clusterClient;
 		this.uris = uris;
 		this.commandTimeout = commandTimeout;
+	}
+
+	/**
+	 * Set how long a node connection may go without a command in flight and without receiving anything before it
+	 * is sent a {@code PING}; no answer within the command timeout closes it and reports it lost. Read when the
+	 * first connection is made (again after {@link #close()}). Default 1s.
+	 * @param livenessInterval the interval, {@code null} or zero to disable the check
+	 */
+	public void setLivenessInterval(Duration livenessInterval) {
+		this.livenessInterval = livenessInterval;
 	}
 
 	@Override
@@ -112,8 +134,15 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		this.closed = true;
 		this.links.values().forEach((link) -> link.fail("shutting down", null));
 		this.links.clear();
-		RedisClient current = this.client;
-		this.client = null;
+		RedisClient current;
+		synchronized (this) {
+			current = this.client;
+			this.client = null;
+			if (this.livenessCheck != null) {
+				this.livenessCheck.cancel(false);
+				this.livenessCheck = null;
+			}
+		}
 		if (current != null) {
 			// Closes every connection it made.
 			current.shutdown(Duration.ZERO, this.commandTimeout);
@@ -152,13 +181,26 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 			link.fail("no connection settings: " + ex.getMessage(), ex);
 			return;
 		}
-		client().connectPubSubAsync(CODEC, uri).whenComplete((connection, error) -> {
+		// A frozen node accepts the TCP connection but never answers the handshake, which Lettuce waits for as long
+		// as Boot's timeout (60 s by default): give up after the command timeout, as for any other command.
+		CompletableFuture<StatefulRedisPubSubConnection<String, byte[]>> attempt = new CompletableFuture<>();
+		attempt.orTimeout(this.commandTimeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((connection, error) -> {
 			if (error != null) {
 				this.links.remove(node, link);
-				link.fail("connection failed: " + describe(error), error);
+				link.fail((error instanceof TimeoutException)
+						? "no connection within " + this.commandTimeout.toMillis() + " ms"
+						: "connection failed: " + describe(error), error);
 			}
 			else {
 				link.connected(connection);
+			}
+		});
+		client().connectPubSubAsync(CODEC, uri).whenComplete((connection, error) -> {
+			if (error != null) {
+				attempt.completeExceptionally(error);
+			}
+			else if (!attempt.complete(connection)) {
+				connection.closeAsync();
 			}
 		});
 	}
@@ -197,11 +239,35 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 						.autoReconnect(false)
 						.build());
 					current.addListener(new LostConnections());
+					this.livenessCheck = scheduleLivenessCheck(cluster.getResources());
 					this.client = current;
 				}
 			}
 		}
 		return current;
+	}
+
+	private ScheduledFuture<?> scheduleLivenessCheck(ClientResources resources) {
+		Duration interval = this.livenessInterval;
+		if (interval == null || interval.isZero() || interval.isNegative()) {
+			return null;
+		}
+		long idleNanos = interval.toNanos();
+		// Twice per interval: a connection is pinged at most one and a half intervals after it fell silent.
+		long periodNanos = Math.max(idleNanos / 2, TimeUnit.MILLISECONDS.toNanos(1));
+		return resources.eventExecutorGroup()
+			.scheduleWithFixedDelay(() -> pingIdleLinks(idleNanos), periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+	}
+
+	private void pingIdleLinks(long idleNanos) {
+		try {
+			long now = System.nanoTime();
+			this.links.values().forEach((link) -> link.pingIfIdle(now, idleNanos));
+		}
+		catch (RuntimeException ex) {
+			// An exception would end the periodic task.
+			logger.warn("Liveness check of the subscription connections failed", ex);
+		}
 	}
 
 	private void close(NodeLink link, String reason) {
@@ -226,7 +292,8 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 					connection.closeAsync();
 					NodeSubscriptionListener target = LettuceNodeSubscriptionClient.this.listener;
 					if (target != null && !LettuceNodeSubscriptionClient.this.closed) {
-						target.onConnectionLost(link.node(), "connection lost");
+						// The first reason wins: a command timeout (an unanswered PING) closes the connection itself.
+						target.onConnectionLost(link.node(), link.failure());
 					}
 					return;
 				}

@@ -24,8 +24,13 @@ import dev.shardpubsub.topology.NodeAddress;
  * A command completes only when the node confirmed every one of its channels. Lettuce completes a multi-channel
  * {@code SSUBSCRIBE} on the first confirmation, so a command pipelined behind it would be completed by its
  * remaining confirmations (and a {@code MOVED} error would be lost): single-channel commands, which get exactly
- * one reply each, are pipelined; a multi-channel command (or a {@code ROLE}) is sent alone. Tracking the commands
- * in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ * one reply each, are pipelined; a multi-channel command (or a {@code ROLE} or {@code PING}) is sent alone. Tracking
+ * the commands in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ * <p>
+ * An idle subscription connection sends nothing, so nothing would time out on a frozen node: {@link #pingIfIdle}
+ * sends a {@code PING} when nothing was in flight or received for a while, and its timeout fails the link like any
+ * other command's. Any reply counts: {@code PONG} in RESP3, an empty string in RESP2 (where a subscribed connection
+ * answers {@code ["pong", ""]}).
  */
 final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
@@ -46,6 +51,12 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private boolean closed;
 
+	/** Why the link failed, for the lost-connection report. */
+	private String failure;
+
+	/** When the node last answered or pushed something (or the connection was made). */
+	private volatile long lastActivityNanos = System.nanoTime();
+
 	NodeLink(NodeAddress node, NodeSubscriptionListener listener, long timeoutMillis) {
 		this.node = node;
 		this.listener = listener;
@@ -60,8 +71,13 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		return this.connection;
 	}
 
+	synchronized String failure() {
+		return this.failure;
+	}
+
 	void connected(StatefulRedisPubSubConnection<String, byte[]> connection) {
 		connection.addListener(this);
+		this.lastActivityNanos = System.nanoTime();
 		synchronized (this) {
 			this.connection = connection;
 			if (this.closed) {
@@ -82,6 +98,25 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	CompletableFuture<NodeAddress> master() {
 		Command command = new Command(Kind.ROLE, List.of());
 		return enqueue(command).thenApply((ignored) -> command.master);
+	}
+
+	/**
+	 * Send a {@code PING} if the connection is up and has had no command in flight and nothing received for the
+	 * given time; no answer within the command timeout fails the link and closes the connection.
+	 * @param nowNanos the current {@link System#nanoTime()}
+	 * @param idleNanos how long the connection must have been silent
+	 * @return whether a {@code PING} was queued
+	 */
+	boolean pingIfIdle(long nowNanos, long idleNanos) {
+		synchronized (this) {
+			if (this.connection == null || this.closed || !this.inFlight.isEmpty() || !this.queue.isEmpty()
+					|| nowNanos - this.lastActivityNanos < idleNanos) {
+				return false;
+			}
+		}
+		// Only its timeout matters (handled in send): an error reply shows the node is alive too.
+		enqueue(new Command(Kind.PING, List.of()));
+		return true;
 	}
 
 	private CompletableFuture<Void> enqueue(Command command) {
@@ -108,6 +143,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		List<Command> failed;
 		synchronized (this) {
 			this.closed = true;
+			if (this.failure == null) {
+				this.failure = reason;
+			}
 			failed = new java.util.ArrayList<>(this.queue);
 			this.queue.clear();
 			failed.addAll(0, this.inFlight);
@@ -143,8 +181,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	private void send(Command next, StatefulRedisPubSubConnection<String, byte[]> target) {
-		if (next.kind != Kind.ROLE && next.channels.isEmpty()) {
-			// A barrier: completes once everything queued before it is done.
+		if (next.isBarrier()) {
 			finish(next, null);
 			return;
 		}
@@ -155,6 +192,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		});
 		if (next.kind == Kind.ROLE) {
 			sendRole(next, target);
+			return;
+		}
+		if (next.kind == Kind.PING) {
+			sendPing(next, target);
 			return;
 		}
 		String[] channels = next.channels.toArray(String[]::new);
@@ -188,6 +229,17 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
+	private void sendPing(Command command, StatefulRedisPubSubConnection<String, byte[]> target) {
+		try {
+			target.async()
+				.ping()
+				.whenComplete((reply, error) -> finish(command, (error != null) ? translate(command, error) : null));
+		}
+		catch (RuntimeException ex) {
+			finish(command, translate(command, ex));
+		}
+	}
+
 	// ROLE: ["master", ...] or ["slave", host, port, ...]; strings arrive as bytes through our codec.
 	private NodeAddress masterIn(List<Object> reply) {
 		if (reply.size() >= 3 && !"master".equals(text(reply.get(0)))) {
@@ -209,7 +261,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 		// The connection is in an unknown state (a paused node, a stuck socket): drop it, the owner reconnects.
 		StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
-		fail("no answer within " + this.timeoutMillis + " ms", null);
+		fail("no answer to " + command.kind + " within " + this.timeoutMillis + " ms", null);
 		if (current != null) {
 			current.closeAsync();
 		}
@@ -221,6 +273,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 				return;
 			}
 		}
+		this.lastActivityNanos = System.nanoTime();
 		if (error != null) {
 			command.future.completeExceptionally(error);
 		}
@@ -237,7 +290,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			if (moved != null) {
 				return moved;
 			}
-			if (command.kind == Kind.ROLE) {
+			if (command.kind == Kind.ROLE || command.kind == Kind.PING) {
 				return cause;
 			}
 			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node,
@@ -253,16 +306,19 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	@Override
 	public void smessage(String channel, byte[] message) {
+		this.lastActivityNanos = System.nanoTime();
 		this.listener.onMessage(this.node, channel, message);
 	}
 
 	@Override
 	public void ssubscribed(String channel, long count) {
+		this.lastActivityNanos = System.nanoTime();
 		confirm(true, channel);
 	}
 
 	@Override
 	public void sunsubscribed(String channel, long count) {
+		this.lastActivityNanos = System.nanoTime();
 		if (!confirm(false, channel)) {
 			this.listener.onServerUnsubscribe(this.node, channel);
 		}
@@ -295,7 +351,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private enum Kind {
 
-		SUBSCRIBE, UNSUBSCRIBE, ROLE
+		SUBSCRIBE, UNSUBSCRIBE, ROLE, PING
 
 	}
 
@@ -313,7 +369,16 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 		/** Gets exactly one reply, so commands behind it cannot be completed by its confirmations. */
 		boolean pipelinable() {
-			return this.kind != Kind.ROLE && this.channels.size() == 1;
+			return isChannelCommand() && this.channels.size() == 1;
+		}
+
+		/** A subscribe or unsubscribe of no channel: completes once everything queued before it is done. */
+		boolean isBarrier() {
+			return isChannelCommand() && this.channels.isEmpty();
+		}
+
+		private boolean isChannelCommand() {
+			return this.kind == Kind.SUBSCRIBE || this.kind == Kind.UNSUBSCRIBE;
 		}
 
 		Command(Kind kind, List<String> channels) {

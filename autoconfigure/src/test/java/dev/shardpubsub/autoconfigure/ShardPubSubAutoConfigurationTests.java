@@ -1,5 +1,7 @@
 package dev.shardpubsub.autoconfigure;
 
+import java.time.Duration;
+
 import io.lettuce.core.cluster.RedisClusterClient;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +12,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.shardpubsub.config.ClusterConfigurationRequiredException;
+import dev.shardpubsub.listener.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
@@ -88,6 +91,31 @@ class ShardPubSubAutoConfigurationTests {
 				assertThat(context.getStartupFailure()).rootCause()
 					.hasMessageContaining("shard-pubsub.listener.queue-capacity must be at least 1");
 			});
+	}
+
+	@Test
+	void runShouldPingIdleNodeConnectionsEverySecond(EmbeddedRedisCluster cluster) {
+		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
+			.run((context) -> assertThat(context.getBean(NodeSubscriptionClient.class))
+				.hasFieldOrPropertyWithValue("livenessInterval", Duration.ofSeconds(1)));
+	}
+
+	@Test
+	void runWithZeroLivenessIntervalShouldDisableThePing(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.reconcile.liveness-interval=0")
+			.run((context) -> assertThat(context.getBean(NodeSubscriptionClient.class))
+				.hasFieldOrPropertyWithValue("livenessInterval", Duration.ZERO));
+	}
+
+	@Test
+	void runWithNegativeLivenessIntervalShouldFailNamingIt(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.reconcile.liveness-interval=-1s")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("shard-pubsub.reconcile.liveness-interval must not be negative"));
 	}
 
 	private static ClusterConfigurationRequiredException findCause(Throwable failure) {

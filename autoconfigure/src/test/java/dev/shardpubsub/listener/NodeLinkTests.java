@@ -1,0 +1,152 @@
+package dev.shardpubsub.listener;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.pubsub.api.async.RedisPubSubAsyncCommands;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
+
+/**
+ * Tests for the liveness check of {@link NodeLink}: which connections get a {@code PING}, and what an unanswered
+ * one does.
+ */
+class NodeLinkTests {
+
+	private static final NodeAddress NODE = new NodeAddress("127.0.0.1", 7000);
+
+	private static final long IDLE = TimeUnit.SECONDS.toNanos(1);
+
+	private final StatefulRedisPubSubConnection<String, byte[]> connection = mockConnection();
+
+	private final RedisPubSubAsyncCommands<String, byte[]> commands = mockCommands();
+
+	private final TestFuture<String> pong = new TestFuture<>();
+
+	private final TestFuture<Void> subscribed = new TestFuture<>();
+
+	private final NodeLink link = new NodeLink(NODE, mock(NodeSubscriptionListener.class), 200);
+
+	@BeforeEach
+	void connect() {
+		given(this.connection.async()).willReturn(this.commands);
+		given(this.commands.ping()).willReturn(this.pong);
+		given(this.commands.ssubscribe(any(String[].class))).willReturn(this.subscribed);
+		this.link.connected(this.connection);
+	}
+
+	@Test
+	void silentConnectionIsPinged() {
+		assertThat(this.link.pingIfIdle(later(2), IDLE)).isTrue();
+		verify(this.commands).ping();
+	}
+
+	@Test
+	void connectionSilentForLessThanTheIntervalIsNotPinged() {
+		assertThat(this.link.pingIfIdle(System.nanoTime(), IDLE)).isFalse();
+		verify(this.commands, never()).ping();
+	}
+
+	@Test
+	void receivedMessageCountsAsActivity() {
+		long before = System.nanoTime();
+		this.link.smessage("a", new byte[0]);
+		assertThat(this.link.pingIfIdle(before + IDLE - 1, IDLE)).isFalse();
+		assertThat(this.link.pingIfIdle(later(2), IDLE)).isTrue();
+	}
+
+	@Test
+	void commandInFlightIsNotPinged() {
+		this.link.submit(true, List.of("a"));
+		assertThat(this.link.pingIfIdle(later(2), IDLE)).isFalse();
+		verify(this.commands, never()).ping();
+	}
+
+	@Test
+	void unansweredPingIsNotRepeated() {
+		assertThat(this.link.pingIfIdle(later(2), IDLE)).isTrue();
+		assertThat(this.link.pingIfIdle(later(3), IDLE)).isFalse();
+		verify(this.commands, times(1)).ping();
+	}
+
+	@Test
+	void pingGoesAlone() {
+		this.link.pingIfIdle(later(2), IDLE);
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"));
+		verify(this.commands, never()).ssubscribe(any(String[].class));
+		this.pong.complete("PONG");
+		verify(this.commands).ssubscribe("a");
+		this.link.ssubscribed("a", 1);
+		assertThat(subscribe).isCompleted();
+	}
+
+	@Test
+	void emptyResp2AnswerCountsAsAlive() {
+		// A subscribed RESP2 connection answers ["pong", ""]; Lettuce completes the PING with the empty string.
+		this.link.pingIfIdle(later(2), IDLE);
+		this.pong.complete("");
+		assertThat(this.link.pingIfIdle(System.nanoTime(), IDLE)).isFalse();
+		assertThat(this.link.failure()).isNull();
+		verify(this.connection, never()).closeAsync();
+	}
+
+	@Test
+	void unansweredPingFailsTheLinkAndClosesTheConnection() {
+		this.link.pingIfIdle(later(2), IDLE);
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> verify(this.connection).closeAsync());
+		assertThat(this.link.failure()).isEqualTo("no answer to PING within 200 ms");
+		assertThat(this.link.submit(true, List.of("a"))).isCompletedExceptionally();
+		assertThat(this.link.pingIfIdle(later(4), IDLE)).isFalse();
+	}
+
+	@Test
+	void linkNotYetConnectedIsNotPinged() {
+		NodeLink connecting = new NodeLink(NODE, mock(NodeSubscriptionListener.class), 200);
+		assertThat(connecting.pingIfIdle(later(2), IDLE)).isFalse();
+	}
+
+	private static long later(int seconds) {
+		return System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static StatefulRedisPubSubConnection<String, byte[]> mockConnection() {
+		return mock(StatefulRedisPubSubConnection.class);
+	}
+
+	@SuppressWarnings("unchecked")
+	private static RedisPubSubAsyncCommands<String, byte[]> mockCommands() {
+		return mock(RedisPubSubAsyncCommands.class);
+	}
+
+	/** A reply that the test completes. */
+	static final class TestFuture<T> extends CompletableFuture<T> implements RedisFuture<T> {
+
+		@Override
+		public String getError() {
+			return null;
+		}
+
+		@Override
+		public boolean await(long timeout, TimeUnit unit) {
+			return isDone();
+		}
+
+	}
+
+}
