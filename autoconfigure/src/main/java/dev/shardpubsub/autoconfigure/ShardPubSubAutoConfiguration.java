@@ -73,6 +73,7 @@ public final class ShardPubSubAutoConfiguration {
 		ShardSubscriptionReconciler reconciler = new ShardSubscriptionReconciler(nodes, topology, publisher,
 				backOff, reconcile.isEnabled(), reconcile.getCommandTimeout());
 		reconciler.setKeepConnections(reconcile.isKeepConnections());
+		reconciler.setDeduplicationWindow(reconcile.getDeduplicationWindow());
 		return reconciler;
 	}
 

@@ -196,6 +196,14 @@ public class ShardPubSubProperties {
 		 */
 		private boolean keepConnections = true;
 
+		/**
+		 * How long each channel remembers what it delivered, to drop the second copy of a message that a failover
+		 * can bring: the new node of the shard may deliver again, after the move, a message the old one delivered
+		 * just before. A copy is recognised by its payload, so two equal payloads published on one channel within
+		 * this window around a failover are delivered once. Zero turns it off (every copy is delivered).
+		 */
+		private Duration deduplicationWindow = Duration.ofMillis(100);
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -230,6 +238,16 @@ public class ShardPubSubProperties {
 		public void setRetryInitialInterval(Duration retryInitialInterval) {
 			assertPositive(retryInitialInterval, "shard-pubsub.reconcile.retry-initial-interval");
 			this.retryInitialInterval = retryInitialInterval;
+		}
+
+		public Duration getDeduplicationWindow() {
+			return this.deduplicationWindow;
+		}
+
+		public void setDeduplicationWindow(Duration deduplicationWindow) {
+			Assert.isTrue(deduplicationWindow != null && !deduplicationWindow.isNegative(),
+					"shard-pubsub.reconcile.deduplication-window must not be negative (0 turns it off)");
+			this.deduplicationWindow = deduplicationWindow;
 		}
 
 		public boolean isKeepConnections() {

@@ -63,6 +63,11 @@ public class ShardSubscriptionMetrics implements MeterBinder, ApplicationListene
 	/** Messages from a node not holding their channel's subscription, not delivered to avoid duplicates. */
 	public static final String MESSAGES_IGNORED = "shard.pubsub.messages.ignored";
 
+	/**
+	 * Messages dropped as the second copy of one already delivered, after a move inside a shard (a failover).
+	 */
+	public static final String MESSAGES_DEDUPLICATED = "shard.pubsub.messages.deduplicated";
+
 	/** {@code SSUBSCRIBE} commands sent. */
 	public static final String SUBSCRIBE_COMMANDS = "shard.pubsub.subscribe.commands";
 
@@ -113,6 +118,9 @@ public class ShardSubscriptionMetrics implements MeterBinder, ApplicationListene
 		if (reconciler != null) {
 			FunctionCounter.builder(MESSAGES_IGNORED, reconciler, ShardSubscriptionReconciler::getIgnoredMessageCount)
 				.description("Messages from a node not holding their channel's subscription, ignored as duplicates")
+				.register(registry);
+			FunctionCounter.builder(MESSAGES_DEDUPLICATED, reconciler, ShardSubscriptionReconciler::getDroppedCopyCount)
+				.description("Messages dropped as a second copy delivered by another node of their shard after a move")
 				.register(registry);
 			FunctionCounter
 				.builder(SUBSCRIBE_COMMANDS, reconciler, ShardSubscriptionReconciler::getSubscribeCommandCount)

@@ -19,6 +19,9 @@ final class ChannelListeners {
 
 	volatile long lastMessageAtMillis;
 
+	/** Recent deliveries, to drop the copy of a message a move inside its shard brings again. */
+	final RecentDeliveries recent = new RecentDeliveries();
+
 	/** When a listener first wanted the channel. */
 	final Instant addedAt = Instant.now();
 

@@ -24,6 +24,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.util.Assert;
 import org.springframework.util.backoff.BackOff;
 
 import dev.shardpubsub.event.MoveReason;
@@ -40,6 +41,7 @@ import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.topology.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
@@ -59,6 +61,11 @@ public class ShardSubscriptionReconciler
 
 	/** Started after the topology watcher and before the listener containers. */
 	public static final int PHASE = Integer.MAX_VALUE - 200;
+
+	/**
+	 * The default of {@link #setDeduplicationWindow(Duration)}.
+	 */
+	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(100);
 
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
@@ -86,6 +93,10 @@ public class ShardSubscriptionReconciler
 	private final AtomicLong subscribeCommands = new AtomicLong();
 
 	private final AtomicLong ignoredMessages = new AtomicLong();
+
+	private final AtomicLong droppedCopies = new AtomicLong();
+
+	private volatile long deduplicationWindowNanos = DEFAULT_DEDUPLICATION_WINDOW.toNanos();
 
 	private volatile boolean running;
 
@@ -188,6 +199,44 @@ public class ShardSubscriptionReconciler
 	 */
 	public long getIgnoredMessageCount() {
 		return this.ignoredMessages.get();
+	}
+
+	/**
+	 * How many messages were dropped as the second copy of one already delivered: after a move inside a shard (a
+	 * failover), the new node delivered a message the old one had delivered just before.
+	 * @return the dropped copy count
+	 * @see #setDeduplicationWindow(Duration)
+	 */
+	public long getDroppedCopyCount() {
+		return this.droppedCopies.get();
+	}
+
+	/**
+	 * How long a channel remembers what it delivered, to recognise a second copy after a move inside a shard
+	 * (default 100 ms; zero turns it off).
+	 * <p>
+	 * Every node of a shard delivers every message of its slots, each a little later than the node it was published
+	 * on (the cluster bus; measured up to ~50 ms on a loaded host). When a failover or a crash moves a subscription
+	 * to another node of the shard, that node can deliver again a message the old one delivered just before. Redis
+	 * messages carry no id: a message from the new node whose payload equals one the old node delivered within this
+	 * window is taken for that copy and dropped. So two equal payloads published on one channel within the window
+	 * around such a move are delivered once. Moves between shards (reshards) and reconnects to the same node are not
+	 * affected.
+	 * @param window the window, zero to deliver every copy
+	 */
+	public void setDeduplicationWindow(Duration window) {
+		Assert.isTrue(window != null && !window.isNegative(), "The deduplication window must not be negative");
+		this.deduplicationWindowNanos = window.toNanos();
+	}
+
+	/**
+	 * Whether one message can reach us from both nodes: unless the topology shows two masters that each own slots
+	 * (a reshard: a message is published in one shard only), they may be one shard; during a failover our view can
+	 * be between the old and the new state and show them as neither master and replica nor two owners.
+	 */
+	private boolean maySendCopies(NodeAddress first, NodeAddress second) {
+		SlotOwnership ownership = this.topology.current();
+		return ownership.sameShard(first, second) || !(ownership.isMaster(first) && ownership.isMaster(second));
 	}
 
 	/**
@@ -295,6 +344,11 @@ public class ShardSubscriptionReconciler
 		SlotSubscription slot = listeners.slot;
 		if (!node.equals(slot.acceptFrom)) {
 			this.ignoredMessages.incrementAndGet();
+			return;
+		}
+		long window = this.deduplicationWindowNanos;
+		if (window > 0 && listeners.recent.isCopy(node, payload, System.nanoTime(), window, this::maySendCopies)) {
+			this.droppedCopies.incrementAndGet();
 			return;
 		}
 		listeners.lastMessageAtMillis = System.currentTimeMillis();

@@ -149,6 +149,27 @@ public final class SlotOwnership {
 	}
 
 	/**
+	 * Whether two nodes belong to one shard: the same node, a master and one of its replicas, or two replicas of
+	 * one master. Every node of a shard delivers every message of the shard's slots.
+	 * @param first a node
+	 * @param second another node
+	 * @return whether they serve the same shard in this view
+	 */
+	public boolean sameShard(NodeAddress first, NodeAddress second) {
+		if (first.equals(second)) {
+			return true;
+		}
+		for (Map.Entry<NodeAddress, List<NodeAddress>> shard : this.replicas.entrySet()) {
+			NodeAddress master = shard.getKey();
+			List<NodeAddress> replicas = shard.getValue();
+			if ((master.equals(first) || replicas.contains(first)) && (master.equals(second) || replicas.contains(second))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
 	 * Whether the cluster flags the node as failing ({@code fail} or {@code fail?}).
 	 * @param node the node
 	 * @return whether it is flagged

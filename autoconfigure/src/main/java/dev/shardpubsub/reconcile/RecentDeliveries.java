@@ -1,0 +1,92 @@
+package dev.shardpubsub.reconcile;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.function.BiPredicate;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * What one channel delivered in the last moments, to recognise the second copy of a message that a move inside a
+ * shard can bring.
+ * <p>
+ * Every node of a shard delivers every message of the shard's slots, each at its own pace: the cluster bus carries a
+ * message from the node it was published on to the others, tens of milliseconds later on a loaded host. When a
+ * subscription moves from one node of a shard to another (a {@code CLUSTER FAILOVER}, a crashed master's replica),
+ * the new node can deliver, after our subscription there, a message the old one delivered to us just before. Redis
+ * gives a message no id, so a copy is recognised by its payload: a message from the new node that equals one the old
+ * node delivered within the window is dropped, in the order the old node delivered them (a node delivers a shard's
+ * messages in the order it received them, so older ones cannot follow).
+ * <p>
+ * Costs nothing but a queue of references while no move happens; the queues of one channel are guarded by its
+ * monitor (deliveries from two nodes can race during a move).
+ */
+final class RecentDeliveries {
+
+	private final ArrayDeque<Delivery> current = new ArrayDeque<>();
+
+	private final ArrayDeque<Delivery> previous = new ArrayDeque<>();
+
+	private NodeAddress currentNode;
+
+	/**
+	 * Record a delivery from a node, unless it is a copy of one another node of the shard made within the window.
+	 * @param node the node the message came from
+	 * @param payload the payload
+	 * @param nowNanos the time on the {@link System#nanoTime()} clock
+	 * @param windowNanos how long a delivery is remembered (positive)
+	 * @param sameShard whether two nodes serve the same shard (asked only when the delivering node changes)
+	 * @return {@code true} if the message is a copy and must not be delivered
+	 */
+	synchronized boolean isCopy(NodeAddress node, byte[] payload, long nowNanos, long windowNanos,
+			BiPredicate<NodeAddress, NodeAddress> sameShard) {
+		long oldest = nowNanos - windowNanos;
+		evict(this.current, oldest);
+		evict(this.previous, oldest);
+		if (!node.equals(this.currentNode)) {
+			switchTo(node, sameShard);
+		}
+		if (!this.previous.isEmpty() && removeMatch(payload)) {
+			return true;
+		}
+		this.current.addLast(new Delivery(payload, nowNanos));
+		return false;
+	}
+
+	private void switchTo(NodeAddress node, BiPredicate<NodeAddress, NodeAddress> sameShard) {
+		this.previous.clear();
+		if (this.currentNode != null && sameShard.test(this.currentNode, node)) {
+			this.previous.addAll(this.current);
+		}
+		this.currentNode = node;
+		this.current.clear();
+	}
+
+	private boolean removeMatch(byte[] payload) {
+		int index = 0;
+		for (Delivery delivery : this.previous) {
+			if (Arrays.equals(delivery.payload, payload)) {
+				// This one and every earlier one: the new node delivers them in order, earlier ones came before.
+				for (int i = 0; i <= index; i++) {
+					this.previous.removeFirst();
+				}
+				return true;
+			}
+			index++;
+		}
+		return false;
+	}
+
+	private static void evict(ArrayDeque<Delivery> deliveries, long oldest) {
+		Iterator<Delivery> iterator = deliveries.iterator();
+		while (iterator.hasNext() && iterator.next().nanos < oldest) {
+			iterator.remove();
+		}
+	}
+
+	private record Delivery(byte[] payload, long nanos) {
+
+	}
+
+}

@@ -1,0 +1,105 @@
+package dev.shardpubsub.reconcile;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
+
+import org.junit.jupiter.api.Test;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link RecentDeliveries}.
+ */
+class RecentDeliveriesTests {
+
+	private static final NodeAddress MASTER = new NodeAddress("127.0.0.1", 7000);
+
+	private static final NodeAddress REPLICA = new NodeAddress("127.0.0.1", 7001);
+
+	private static final NodeAddress OTHER_SHARD = new NodeAddress("127.0.0.1", 7002);
+
+	private static final long WINDOW = TimeUnit.MILLISECONDS.toNanos(100);
+
+	private static final BiPredicate<NodeAddress, NodeAddress> SHARDS = (first, second) -> first.equals(second)
+			|| !first.equals(OTHER_SHARD) && !second.equals(OTHER_SHARD);
+
+	private final RecentDeliveries recent = new RecentDeliveries();
+
+	@Test
+	void copiesFromAnotherNodeOfTheShardAreDroppedOnce() {
+		assertThat(copy(MASTER, "1", 0)).isFalse();
+		assertThat(copy(MASTER, "2", 1)).isFalse();
+		assertThat(copy(MASTER, "3", 2)).isFalse();
+		// The failover: the replica delivers what the master had delivered, then new messages.
+		assertThat(copy(REPLICA, "2", 20)).isTrue();
+		assertThat(copy(REPLICA, "3", 21)).isTrue();
+		assertThat(copy(REPLICA, "4", 22)).isFalse();
+		// Each copy is dropped once: the same payload again is a new message.
+		assertThat(copy(REPLICA, "3", 23)).isFalse();
+	}
+
+	@Test
+	void earlierMessagesAreNotExpectedAfterALaterCopy() {
+		copy(MASTER, "a", 0);
+		copy(MASTER, "b", 1);
+		copy(MASTER, "c", 2);
+		assertThat(copy(REPLICA, "b", 10)).isTrue();
+		// "a" came before "b" on the master: the replica delivered it before our subscription, so this is new.
+		assertThat(copy(REPLICA, "a", 11)).isFalse();
+		assertThat(copy(REPLICA, "c", 12)).isTrue();
+	}
+
+	@Test
+	void newMessagesInterleavedWithCopiesAreDelivered() {
+		copy(MASTER, "1", 0);
+		copy(MASTER, "2", 1);
+		assertThat(copy(REPLICA, "x", 5)).isFalse();
+		assertThat(copy(REPLICA, "1", 6)).isTrue();
+		assertThat(copy(REPLICA, "y", 7)).isFalse();
+		assertThat(copy(REPLICA, "2", 8)).isTrue();
+	}
+
+	@Test
+	void deliveriesOlderThanTheWindowAreForgotten() {
+		copy(MASTER, "1", 0);
+		copy(MASTER, "2", 150);
+		assertThat(copy(REPLICA, "1", 160)).isFalse();
+		assertThat(copy(REPLICA, "2", 170)).isTrue();
+		copy(REPLICA, "3", 180);
+		// Past the window after the move: nothing is expected from the master any more.
+		assertThat(copy(REPLICA, "2", 290)).isFalse();
+	}
+
+	@Test
+	void movesToAnotherShardAndReconnectsDropNothing() {
+		copy(MASTER, "1", 0);
+		assertThat(copy(OTHER_SHARD, "1", 5)).isFalse();
+		copy(MASTER, "2", 6);
+		assertThat(copy(MASTER, "2", 7)).isFalse();
+	}
+
+	@Test
+	void aMoveBackExpectsOnlyWhatTheLastNodeDelivered() {
+		copy(MASTER, "1", 0);
+		copy(REPLICA, "2", 10);
+		assertThat(copy(MASTER, "1", 20)).isFalse();
+		assertThat(copy(MASTER, "2", 21)).isTrue();
+	}
+
+	@Test
+	void binaryPayloadsAreComparedByContent() {
+		byte[] payload = { 0, (byte) 0xff, 10 };
+		this.recent.isCopy(MASTER, payload, 0, WINDOW, SHARDS);
+		assertThat(this.recent.isCopy(REPLICA, new byte[] { 0, (byte) 0xff, 11 }, 1, WINDOW, SHARDS)).isFalse();
+		assertThat(this.recent.isCopy(REPLICA, payload.clone(), 2, WINDOW, SHARDS)).isTrue();
+	}
+
+	private boolean copy(NodeAddress node, String payload, long atMillis) {
+		return this.recent.isCopy(node, payload.getBytes(StandardCharsets.UTF_8), TimeUnit.MILLISECONDS.toNanos(atMillis),
+				WINDOW, SHARDS);
+	}
+
+}
