@@ -74,6 +74,7 @@ public final class ShardPubSubAutoConfiguration {
 				backOff, reconcile.isEnabled(), reconcile.getCommandTimeout());
 		reconciler.setKeepConnections(reconcile.isKeepConnections());
 		reconciler.setDeduplicationWindow(reconcile.getDeduplicationWindow());
+		reconciler.setStandby(reconcile.isEnabled() && reconcile.isStandby());
 		return reconciler;
 	}
 

@@ -204,6 +204,15 @@ public class ShardPubSubProperties {
 		 */
 		private Duration deduplicationWindow = Duration.ofMillis(100);
 
+		/**
+		 * Whether to keep a standby subscription of every slot on another node of its shard (a replica of the
+		 * master holding it). It delivers at once when the holder loses the subscription: a crashed master or a
+		 * killed connection costs no round trip, and a CLUSTER FAILOVER no longer loses the messages the old master
+		 * queued while its writes were paused. Costs one more subscription per slot, and every message travels twice
+		 * to this application (the standby's copies are dropped on arrival).
+		 */
+		private boolean standby = true;
+
 		public boolean isEnabled() {
 			return this.enabled;
 		}
@@ -238,6 +247,14 @@ public class ShardPubSubProperties {
 		public void setRetryInitialInterval(Duration retryInitialInterval) {
 			assertPositive(retryInitialInterval, "shard-pubsub.reconcile.retry-initial-interval");
 			this.retryInitialInterval = retryInitialInterval;
+		}
+
+		public boolean isStandby() {
+			return this.standby;
+		}
+
+		public void setStandby(boolean standby) {
+			this.standby = standby;
 		}
 
 		public Duration getDeduplicationWindow() {

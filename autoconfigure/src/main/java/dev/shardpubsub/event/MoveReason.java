@@ -17,6 +17,12 @@ public enum MoveReason {
 	/** The connection was lost and the node did not come back: another node took the subscription. */
 	CRASH,
 
+	/**
+	 * The connection was lost and the standby subscription on another node of the shard took over at once (see
+	 * {@code shard-pubsub.reconcile.standby}).
+	 */
+	STANDBY,
+
 	/** No node served the slot; a retry found one. */
 	UNCOVERED_RETRY
 

@@ -67,6 +67,9 @@ public class ShardSubscriptionReconciler
 	 */
 	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(100);
 
+	/** How often slots without a standby are given one (a replica that appeared, a node that refused). */
+	private static final long STANDBY_CHECK_MILLIS = 1000;
+
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
 	private final NodeSubscriptionClient nodes;
@@ -96,6 +99,8 @@ public class ShardSubscriptionReconciler
 
 	private final AtomicLong droppedCopies = new AtomicLong();
 
+	private final StandbySubscriptions standby;
+
 	private volatile long deduplicationWindowNanos = DEFAULT_DEDUPLICATION_WINDOW.toNanos();
 
 	private volatile boolean running;
@@ -118,7 +123,8 @@ public class ShardSubscriptionReconciler
 		this.publisher = publisher;
 		this.followMoves = followMoves;
 		this.shutdownTimeout = shutdownTimeout;
-		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff);
+		this.standby = new StandbySubscriptions(this, this.index, nodes, topology);
+		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
 		this.executor = newExecutor();
 		nodes.setListener(new NodeEvents());
 	}
@@ -230,13 +236,16 @@ public class ShardSubscriptionReconciler
 	}
 
 	/**
-	 * Whether one message can reach us from both nodes: unless the topology shows two masters that each own slots
-	 * (a reshard: a message is published in one shard only), they may be one shard; during a failover our view can
-	 * be between the old and the new state and show them as neither master and replica nor two owners.
+	 * Whether one message can reach us from both nodes: they serve one shard, or our view cannot tell (during a
+	 * failover it can be half-way, showing the demoted master as neither owner nor replica). Nodes of two different
+	 * shards cannot: a message is published in one shard only.
 	 */
 	private boolean maySendCopies(NodeAddress first, NodeAddress second) {
 		SlotOwnership ownership = this.topology.current();
-		return ownership.sameShard(first, second) || !(ownership.isMaster(first) && ownership.isMaster(second));
+		if (ownership.sameShard(first, second)) {
+			return true;
+		}
+		return ownership.shardOf(first) == null || ownership.shardOf(second) == null;
 	}
 
 	/**
@@ -257,6 +266,19 @@ public class ShardSubscriptionReconciler
 	 */
 	public void setKeepConnections(boolean keepConnections) {
 		this.router.setKeepConnections(keepConnections);
+	}
+
+	/**
+	 * Whether to keep a standby subscription of every slot on another node of its holder's shard (default
+	 * {@code false} here; the auto-configuration turns it on). The standby delivers at once when the holder loses the
+	 * subscription: a crashed master or a killed connection costs no round trip, and a {@code CLUSTER FAILOVER} no
+	 * longer loses the messages the old master queued while its writes were paused. The price is one more
+	 * subscription per slot, and every message travelling twice from the cluster to this application (the standby's
+	 * copies are dropped on arrival). Set before {@link #start()}.
+	 * @param standby whether to keep standby subscriptions
+	 */
+	public void setStandby(boolean standby) {
+		this.standby.setEnabled(standby);
 	}
 
 	/**
@@ -293,8 +315,17 @@ public class ShardSubscriptionReconciler
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
+				boolean bridge = this.standby.isEnabled() && slot.standbyReady() && !slot.inFlight;
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+				if (bridge) {
+					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
+					slot.bridge = slot.standby;
+					slot.acceptFrom = slot.standby;
+				}
 				this.router.reconcile(slot);
+			}
+			else if (event.getNode().equals(slot.standby)) {
+				this.standby.dropped(slot, channel);
 			}
 		}
 	}
@@ -302,10 +333,18 @@ public class ShardSubscriptionReconciler
 	private void connectionLost(NodeConnectionLostEvent event) {
 		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
 			if (!slot.holderLost) {
+				boolean promote = this.standby.isEnabled() && slot.standbyReady() && !slot.inFlight
+						&& !slot.standby.equals(event.getNode());
 				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
-				this.router.reconcile(slot);
+				if (promote) {
+					this.router.promoteStandby(slot);
+				}
+				else {
+					this.router.reconcile(slot);
+				}
 			}
 		}
+		this.standby.connectionLost(event.getNode());
 	}
 
 	private void ownershipChanged(SlotOwnershipChangedEvent event) {
@@ -343,7 +382,9 @@ public class ShardSubscriptionReconciler
 		}
 		SlotSubscription slot = listeners.slot;
 		if (!node.equals(slot.acceptFrom)) {
-			this.ignoredMessages.incrementAndGet();
+			if (!node.equals(slot.standby)) {
+				this.ignoredMessages.incrementAndGet();
+			}
 			return;
 		}
 		long window = this.deduplicationWindowNanos;
@@ -408,6 +449,10 @@ public class ShardSubscriptionReconciler
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		});
+		if (this.standby.isEnabled()) {
+			this.executor.scheduleWithFixedDelay(() -> execute(this.standby::ensureAll),
+					STANDBY_CHECK_MILLIS, STANDBY_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+		}
 	}
 
 	@Override
@@ -421,9 +466,13 @@ public class ShardSubscriptionReconciler
 				if (slot.holder != null && !slot.holderLost && !slot.held.isEmpty()) {
 					pending.add(this.nodes.unsubscribe(slot.holder, List.copyOf(slot.held)));
 				}
+				if (slot.standby != null && !slot.standbyHeld.isEmpty()) {
+					pending.add(this.nodes.unsubscribe(slot.standby, List.copyOf(slot.standbyHeld)));
+				}
 				// Kept as wanted, held nowhere: a restart subscribes everything again.
 				slot.reset();
 				this.index.holder(slot, null);
+				this.index.standby(slot, null);
 			}
 			unsubscribes.complete(pending);
 		});

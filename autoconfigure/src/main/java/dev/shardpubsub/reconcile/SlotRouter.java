@@ -49,16 +49,20 @@ final class SlotRouter {
 
 	private final BackOff retryBackOff;
 
+	private final StandbySubscriptions standby;
+
 	private volatile boolean keepConnections = true;
 
 	SlotRouter(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
-			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff) {
+			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff,
+			StandbySubscriptions standby) {
 		this.owner = owner;
 		this.index = index;
 		this.nodes = nodes;
 		this.topology = topology;
 		this.publisher = publisher;
 		this.retryBackOff = retryBackOff;
+		this.standby = standby;
 	}
 
 	void setKeepConnections(boolean keepConnections) {
@@ -83,9 +87,12 @@ final class SlotRouter {
 		}
 		if (slot.channels.isEmpty()) {
 			NodeAddress holder = slot.holder;
+			NodeAddress standbyNode = slot.standby;
+			this.standby.drop(slot);
 			slot.cancelRetry();
 			this.index.removeSlot(slot);
 			releaseIfIdle(holder);
+			releaseIfIdle(standbyNode);
 			return;
 		}
 		if (!slot.needsMove && slot.holder != null) {
@@ -93,6 +100,7 @@ final class SlotRouter {
 			if (!missing.isEmpty()) {
 				send(slot, slot.holder, missing, 0);
 			}
+			this.standby.ensure(slot);
 			return;
 		}
 		NodeAddress target = nextCandidate(slot);
@@ -177,7 +185,7 @@ final class SlotRouter {
 
 	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
 		slot.inFlight = true;
-		if (slot.holder == null || slot.holderLost) {
+		if ((slot.holder == null || slot.holderLost) && slot.bridge == null) {
 			// Nothing else delivers these channels any more: take the target's messages from the first one.
 			slot.acceptFrom = target;
 		}
@@ -191,8 +199,9 @@ final class SlotRouter {
 		}
 		long generation = this.owner.generation();
 		result.whenComplete((ignored, error) -> {
-			if (error == null) {
+			if (error == null && (slot.bridge == null || !target.equals(slot.holder))) {
 				// On the I/O thread, before the node's next message: a make-before-break switch loses nothing.
+				// (While a standby bridges the move, the node that dropped the slot takes nothing over yet.)
 				slot.acceptFrom = target;
 			}
 			this.owner.execute(() -> {
@@ -237,7 +246,7 @@ final class SlotRouter {
 			// Nothing from it is accepted until we know where the slot lives: as a replica it still delivers what
 			// publishers with a stale view publish on it, and passes that on to its master over the cluster bus,
 			// which delivers it again once we are subscribed there.
-			slot.acceptFrom = null;
+			slot.acceptFrom = slot.bridge;
 			askMaster(slot, target);
 			return;
 		}
@@ -250,21 +259,15 @@ final class SlotRouter {
 			slot.held.clear();
 			this.index.holder(slot, target);
 		}
+		if (target.equals(slot.standby)) {
+			// The move ended on the standby: its subscriptions are the holder's now.
+			this.standby.promoted(slot);
+		}
 		slot.held.addAll(channels);
 		slot.acceptFrom = target;
 		slot.state(State.SUBSCRIBED);
 		if (moved) {
-			Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
-			MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
-					: slot.reason;
-			slot.moves++;
-			slot.lastGap = gap;
-			SubscriptionMovedEvent event = new SubscriptionMovedEvent(this.owner, slot.slot, slot.channelList(), previous,
-					target, gap, reason, slot.detectedNanos);
-			if (logger.isDebugEnabled()) {
-				logger.debug("Moved " + event);
-			}
-			this.publisher.publishEvent(event);
+			publishMoved(slot, previous, target);
 		}
 		else if (slot.backOff != null) {
 			logger.info("Subscribed slot " + slot.slot + " on " + target + " after earlier failures");
@@ -282,6 +285,42 @@ final class SlotRouter {
 		if (previous != null && !previous.equals(target)) {
 			releaseIfIdle(previous);
 		}
+		this.standby.ensure(slot);
+	}
+
+	/**
+	 * The holder's connection was lost and the standby holds every channel: it becomes the holder at once, no
+	 * command needed (it delivers the shard's messages already, and keeps them when it is promoted).
+	 * @param slot the slot, marked lost
+	 */
+	void promoteStandby(SlotSubscription slot) {
+		NodeAddress previous = slot.holder;
+		NodeAddress target = slot.standby;
+		slot.reason = MoveReason.STANDBY;
+		slot.held.clear();
+		slot.held.addAll(slot.standbyHeld);
+		this.standby.promoted(slot);
+		this.index.holder(slot, target);
+		slot.acceptFrom = target;
+		slot.state(State.SUBSCRIBED);
+		publishMoved(slot, previous, target);
+		slot.settled();
+		releaseIfIdle(previous);
+		this.standby.ensure(slot);
+	}
+
+	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {
+		Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
+		MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
+				: slot.reason;
+		slot.moves++;
+		slot.lastGap = gap;
+		SubscriptionMovedEvent event = new SubscriptionMovedEvent(this.owner, slot.slot, slot.channelList(), previous,
+				target, gap, reason, slot.detectedNanos);
+		if (logger.isDebugEnabled()) {
+			logger.debug("Moved " + event);
+		}
+		this.publisher.publishEvent(event);
 	}
 
 	private void subscribeFailed(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,

@@ -36,6 +36,21 @@ final class SlotSubscription {
 	/** The only node whose messages are delivered: one subscription per channel, never a duplicate. */
 	volatile NodeAddress acceptFrom;
 
+	/** Another node of the holder's shard with a passive copy of the subscription, or null. */
+	volatile NodeAddress standby;
+
+	/** The standby delivering while the holder's subscription is being made again, or null. */
+	volatile NodeAddress bridge;
+
+	/** The channels the standby confirmed. */
+	final Set<String> standbyHeld = ConcurrentHashMap.newKeySet();
+
+	/** A standby subscribe or unsubscribe is under way. */
+	boolean standbyInFlight;
+
+	/** Nodes that refused or failed a standby subscription, not tried again until the next periodic check. */
+	final Set<NodeAddress> standbyRefused = new HashSet<>();
+
 	volatile State state = State.PENDING;
 
 	volatile Instant stateSince = Instant.now();
@@ -113,6 +128,7 @@ final class SlotSubscription {
 	}
 
 	void settled() {
+		this.bridge = null;
 		this.roleAsked = false;
 		this.needsMove = false;
 		this.holderLost = false;
@@ -130,6 +146,9 @@ final class SlotSubscription {
 	void reset() {
 		settled();
 		this.held.clear();
+		this.standbyHeld.clear();
+		this.standbyRefused.clear();
+		this.standbyInFlight = false;
 		this.acceptFrom = null;
 		this.inFlight = false;
 		this.dirty = false;
@@ -142,6 +161,13 @@ final class SlotSubscription {
 			this.retry.cancel(false);
 			this.retry = null;
 		}
+	}
+
+	/**
+	 * Whether the standby holds every wanted channel, so that it can deliver them at once.
+	 */
+	boolean standbyReady() {
+		return this.standby != null && !this.channels.isEmpty() && this.standbyHeld.containsAll(this.channels);
 	}
 
 	List<String> channelList() {

@@ -27,6 +27,8 @@ final class SubscriptionIndex {
 
 	private final Map<NodeAddress, Set<Integer>> slotsByHolder = new HashMap<>();
 
+	private final Map<NodeAddress, Set<Integer>> slotsByStandby = new HashMap<>();
+
 	ChannelListeners channel(String channel) {
 		return this.channels.get(channel);
 	}
@@ -65,25 +67,37 @@ final class SubscriptionIndex {
 	void removeSlot(SlotSubscription slot) {
 		this.slots.remove(slot.slot);
 		holder(slot, null);
+		standby(slot, null);
 	}
 
 	/**
 	 * Record which node holds a slot's subscription.
 	 */
 	void holder(SlotSubscription slot, NodeAddress holder) {
-		NodeAddress previous = slot.holder;
-		if (previous != null) {
-			Set<Integer> held = this.slotsByHolder.get(previous);
-			if (held != null) {
-				held.remove(slot.slot);
-				if (held.isEmpty()) {
-					this.slotsByHolder.remove(previous);
+		move(this.slotsByHolder, slot.slot, slot.holder, holder);
+		slot.holder = holder;
+	}
+
+	/**
+	 * Record which node holds the slot's standby subscription.
+	 */
+	void standby(SlotSubscription slot, NodeAddress standby) {
+		move(this.slotsByStandby, slot.slot, slot.standby, standby);
+		slot.standby = standby;
+	}
+
+	private static void move(Map<NodeAddress, Set<Integer>> index, int slot, NodeAddress from, NodeAddress to) {
+		if (from != null) {
+			Set<Integer> slots = index.get(from);
+			if (slots != null) {
+				slots.remove(slot);
+				if (slots.isEmpty()) {
+					index.remove(from);
 				}
 			}
 		}
-		slot.holder = holder;
-		if (holder != null) {
-			this.slotsByHolder.computeIfAbsent(holder, (node) -> new HashSet<>()).add(slot.slot);
+		if (to != null) {
+			index.computeIfAbsent(to, (node) -> new HashSet<>()).add(slot);
 		}
 	}
 
@@ -91,12 +105,23 @@ final class SubscriptionIndex {
 	 * The slots a node holds.
 	 */
 	List<SlotSubscription> heldBy(NodeAddress node) {
-		Set<Integer> held = this.slotsByHolder.getOrDefault(node, Set.of());
-		return held.stream().map(this.slots::get).filter((slot) -> slot != null).toList();
+		return slots(this.slotsByHolder, node);
+	}
+
+	/**
+	 * The slots a node holds standby subscriptions of.
+	 */
+	List<SlotSubscription> standbyOn(NodeAddress node) {
+		return slots(this.slotsByStandby, node);
+	}
+
+	private List<SlotSubscription> slots(Map<NodeAddress, Set<Integer>> index, NodeAddress node) {
+		Set<Integer> slots = index.getOrDefault(node, Set.of());
+		return slots.stream().map(this.slots::get).filter((slot) -> slot != null).toList();
 	}
 
 	boolean holdsAnything(NodeAddress node) {
-		return this.slotsByHolder.containsKey(node);
+		return this.slotsByHolder.containsKey(node) || this.slotsByStandby.containsKey(node);
 	}
 
 	int pendingSlots() {

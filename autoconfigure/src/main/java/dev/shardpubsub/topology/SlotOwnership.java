@@ -170,6 +170,23 @@ public final class SlotOwnership {
 	}
 
 	/**
+	 * The master of the shard a node serves: itself if it owns slots, else the slot-owning master it replicates.
+	 * @param node a node
+	 * @return the shard's master, or {@code null} if the node serves no slot in this view
+	 */
+	public NodeAddress shardOf(NodeAddress node) {
+		if (isMaster(node)) {
+			return node;
+		}
+		for (NodeAddress master : masters()) {
+			if (this.replicas.getOrDefault(master, List.of()).contains(node)) {
+				return master;
+			}
+		}
+		return null;
+	}
+
+	/**
 	 * Whether the cluster flags the node as failing ({@code fail} or {@code fail?}).
 	 * @param node the node
 	 * @return whether it is flagged

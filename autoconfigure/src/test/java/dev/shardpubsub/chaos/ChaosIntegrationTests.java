@@ -691,7 +691,7 @@ class ChaosIntegrationTests {
 				+ "received a message published after it (max over channels), gap = longest SubscriptionMovedEvent gap, "
 				+ "lost/lch = acked but never received (steady stream only) / channels with losses (probes included), lost by = the reason of the move that ended each loss (probes included), deaf = longest loss window (publish time "
 				+ "of first lost to first received again), moves by reason (SP=SERVER_PUSH TC=TOPOLOGY_CHANGE "
-				+ "RC=RECONNECT CR=CRASH UR=UNCOVERED_RETRY), fail = SubscriptionFailedEvents, ooo = received after a higher number, conn = "
+				+ "RC=RECONNECT CR=CRASH SB=STANDBY UR=UNCOVERED_RETRY), fail = SubscriptionFailedEvents, ooo = received after a higher number, conn = "
 				+ "connectedNodes/CLIENT LIST shard-pubsub, threads = now/baseline\n");
 		Map<String, Integer> lostBy = new TreeMap<>();
 		this.rows.forEach((row) -> row.lostBy.forEach((reason, lost) -> lostBy.merge(reason, lost, Integer::sum)));
@@ -718,6 +718,7 @@ class ChaosIntegrationTests {
 			case "TOPOLOGY_CHANGE" -> "TC";
 			case "RECONNECT" -> "RC";
 			case "CRASH" -> "CR";
+			case "STANDBY" -> "SB";
 			case "UNCOVERED_RETRY" -> "UR";
 			default -> reason;
 		};

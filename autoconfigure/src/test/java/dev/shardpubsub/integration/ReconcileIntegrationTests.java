@@ -152,6 +152,8 @@ class ReconcileIntegrationTests {
 		}
 		assertThat(channels.stream().map(SlotHash::getSlot).distinct().count()).isGreaterThan(1);
 		subscribe(channels.toArray(String[]::new));
+		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
+		awaitSubscribedOn(replica, channels);
 		List<ClientInfo> ours = master.clientList().stream()
 			.filter((client) -> LettuceNodeSubscriptionClient.CLIENT_NAME.equals(client.name()))
 			.toList();
@@ -159,8 +161,10 @@ class ReconcileIntegrationTests {
 		for (ClientInfo client : ours) {
 			master.execute("CLIENT", "KILL", "ID", String.valueOf(client.id()));
 		}
+		// The standby on the master's replica takes over without a command (shard-pubsub.reconcile.standby).
 		await().atMost(WAIT).untilAsserted(() -> assertThat(this.moves)
-			.filteredOn((move) -> move.getReason() == MoveReason.RECONNECT)
+			.filteredOn((move) -> move.getReason() == MoveReason.STANDBY)
+			.filteredOn((move) -> move.getTo().toString().equals(replica.address()))
 			.flatExtracting(SubscriptionMovedEvent::getChannels)
 			.containsAll(channels));
 		channels.forEach(this::assertExactlyOnceAfterwards);
@@ -192,6 +196,19 @@ class ReconcileIntegrationTests {
 		this.subscriptions.subscribe(id, List.of(channels), this.recorder);
 		await().atMost(WAIT).untilAsserted(() -> assertThat(states(List.of(channels)))
 			.allMatch((state) -> state.state() == State.SUBSCRIBED));
+	}
+
+	/**
+	 * Wait until a node reports one subscriber (ours) of each channel: {@code PUBSUB SHARDNUMSUB} answers channel,
+	 * count, channel, count...
+	 */
+	private void awaitSubscribedOn(RedisNode node, List<String> channels) {
+		await().atMost(WAIT).untilAsserted(() -> {
+			List<?> reply = (List<?>) node.execute("PUBSUB SHARDNUMSUB", channels.toArray(String[]::new));
+			for (int i = 1; i < reply.size(); i += 2) {
+				assertThat(reply.get(i)).as("subscribers of %s on %s", reply.get(i - 1), node).isEqualTo(1L);
+			}
+		});
 	}
 
 	private List<ChannelSubscription> states(List<String> channels) {

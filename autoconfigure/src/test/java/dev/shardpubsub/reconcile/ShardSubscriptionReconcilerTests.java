@@ -32,6 +32,7 @@ import dev.shardpubsub.topology.SlotOwnerChange;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 import static dev.shardpubsub.reconcile.ClusterLayout.A;
+import static dev.shardpubsub.reconcile.ClusterLayout.A_REPLICA;
 import static dev.shardpubsub.reconcile.ClusterLayout.B;
 import static dev.shardpubsub.reconcile.ClusterLayout.B_REPLICA;
 import static dev.shardpubsub.reconcile.ClusterLayout.C;
@@ -890,6 +891,93 @@ class ShardSubscriptionReconcilerTests {
 
 	private boolean keepConnections;
 
+	private boolean standby;
+
+	// 14. Standby subscriptions
+
+	@Test
+	void keepsAStandbyOnTheHoldersReplicaAndDeliversItsCopiesNeither() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y"), sink);
+		awaitSubscribed(C, "{a}x", "{a}y");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
+		assertThat(this.nodes.publish("{a}x", "1")).isEqualTo(2);
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002");
+		assertThat(this.reconciler.getIgnoredMessageCount()).isZero();
+		this.reconciler.unsubscribe("orders");
+		eventually().until(() -> this.nodes.subscribedOn(C).isEmpty() && this.nodes.subscribedOn(C_REPLICA).isEmpty());
+		assertThat(this.nodes.violations()).isEmpty();
+	}
+
+	@Test
+	void promotesTheStandbyWithoutACommandWhenTheHoldersConnectionIsLost() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x", "{d}x"), sink);
+		awaitSubscribed(C, "{a}x", "{d}x");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{d}x")));
+		int mark = commands().size();
+		this.nodes.markDown(C);
+		this.nodes.dropConnection(C);
+		awaitMoves(SLOT_A, 1);
+		awaitMoves(SLOT_D, 1);
+		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(2).allSatisfy((event) -> {
+			assertThat(event.getReason()).isEqualTo(MoveReason.STANDBY);
+			assertThat(event.getFrom()).isEqualTo(C);
+			assertThat(event.getTo()).isEqualTo(C_REPLICA);
+		});
+		awaitSubscribed(C_REPLICA, "{a}x", "{d}x");
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "1")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7005");
+		barrier();
+		assertThat(commandsSince(mark)).noneMatch((command) -> command.node().equals(C_REPLICA));
+	}
+
+	@Test
+	void theStandbyDeliversWhileAFailoverMoveFindsTheNewMasterWhichItIs() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		assertThat(this.nodes.publish("{a}x", "before")).isEqualTo(2);
+		// CLUSTER FAILOVER: the replica is promoted, the old master drops the slot; our view is stale.
+		changeCluster(this.layout.withPromoted(C_REPLICA));
+		this.nodes.hold((command) -> command.node().equals(C));
+		this.nodes.push(C, "{a}x");
+		eventually().until(() -> !this.nodes.heldCommands().isEmpty());
+		// What the old master queued while paused reaches the new master: the standby delivers it during the move.
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "queued")).isTrue();
+		// Its late copy of what the old master delivered just before is dropped.
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "before")).isTrue();
+		this.nodes.releaseAllHeld();
+		awaitSubscribed(C_REPLICA, "{a}x");
+		assertThat(awaitMoves(SLOT_A, 1)).singleElement().satisfies((move) -> {
+			assertThat(move.getReason()).isEqualTo(MoveReason.SERVER_PUSH);
+			assertThat(move.getTo()).isEqualTo(C_REPLICA);
+		});
+		assertThat(this.nodes.publish("{a}x", "after")).isGreaterThanOrEqualTo(1);
+		assertThat(sink.received()).containsExactly("{a}x=before@127.0.0.1:7002", "{a}x=queued@127.0.0.1:7005",
+				"{a}x=after@127.0.0.1:7005");
+		assertThat(this.reconciler.getDroppedCopyCount()).isOne();
+	}
+
+	@Test
+	void stopUnsubscribesTheStandbyToo() {
+		this.standby = true;
+		start();
+		this.reconciler.subscribe("orders", List.of("{b}x"), new RecordingSink());
+		awaitSubscribed(A, "{b}x");
+		eventually().until(() -> this.nodes.subscribedOn(A_REPLICA).contains("{b}x"));
+		this.reconciler.stop();
+		assertThat(this.nodes.subscribedOn(A)).isEmpty();
+		assertThat(this.nodes.subscribedOn(A_REPLICA)).isEmpty();
+	}
+
 	private void start() {
 		start(new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), SHUTDOWN_TIMEOUT);
 	}
@@ -904,6 +992,7 @@ class ShardSubscriptionReconcilerTests {
 				followMoves, shutdownTimeout);
 		// Most tests check that idle connections are released; one checks that masters keep theirs.
 		this.reconciler.setKeepConnections(this.keepConnections);
+		this.reconciler.setStandby(this.standby);
 		this.publisher.setListener(this.reconciler);
 		this.watcher.start();
 		this.reconciler.start();

@@ -1,0 +1,225 @@
+package dev.shardpubsub.reconcile;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.topology.SlotOwnership;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+/**
+ * Keeps a passive copy of each settled slot's subscription on another node of its holder's shard (a replica of
+ * the master holding it, or the master of the replica holding it).
+ * <p>
+ * Every node of a shard delivers every message of the shard's slots, so the standby hears what the holder hears;
+ * its messages are not delivered while the holder has the subscription. When the holder loses it, the standby
+ * delivers at once: after a lost connection (a crashed master, a killed connection) it becomes the holder without a
+ * round trip, and after a server push it bridges the move, which matters most for a {@code CLUSTER FAILOVER}: the
+ * messages the old master queued while its writes were paused run after it has dropped our subscription and reach
+ * the new master (the standby) before any new {@code SSUBSCRIBE} could. Copies it delivers a little after the
+ * holder are dropped by {@link RecentDeliveries}.
+ * <p>
+ * Runs only on the reconciler's thread.
+ */
+final class StandbySubscriptions {
+
+	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
+
+	private final ShardSubscriptionReconciler owner;
+
+	private final SubscriptionIndex index;
+
+	private final NodeSubscriptionClient nodes;
+
+	private final TopologyWatcher topology;
+
+	private volatile boolean enabled;
+
+	StandbySubscriptions(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
+			TopologyWatcher topology) {
+		this.owner = owner;
+		this.index = index;
+		this.nodes = nodes;
+		this.topology = topology;
+	}
+
+	void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	boolean isEnabled() {
+		return this.enabled;
+	}
+
+	/**
+	 * Bring the slot's standby in line with its holder and channels: pick the node, drop a standby that no longer
+	 * fits, subscribe what is missing and unsubscribe what is no longer wanted.
+	 * @param slot the slot
+	 */
+	void ensure(SlotSubscription slot) {
+		if (!this.owner.isRunning() || slot.standbyInFlight || slot.inFlight || slot.needsMove || slot.holderLost) {
+			// Left alone during a move: it may be bridging it.
+			return;
+		}
+		NodeAddress wanted = wantedStandby(slot);
+		NodeAddress current = slot.standby;
+		if (current != null && !current.equals(wanted)) {
+			drop(slot);
+			current = null;
+		}
+		if (wanted == null) {
+			return;
+		}
+		if (current == null) {
+			this.index.standby(slot, wanted);
+		}
+		List<String> unwanted = slot.standbyHeld.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
+		if (!unwanted.isEmpty()) {
+			slot.standbyHeld.removeAll(unwanted);
+			this.nodes.unsubscribe(wanted, unwanted);
+		}
+		List<String> missing = slot.channels.stream().filter((channel) -> !slot.standbyHeld.contains(channel)).toList();
+		if (!missing.isEmpty()) {
+			subscribe(slot, wanted, missing);
+		}
+	}
+
+	private void subscribe(SlotSubscription slot, NodeAddress node, List<String> channels) {
+		slot.standbyInFlight = true;
+		long generation = this.owner.generation();
+		CompletableFuture<Void> result;
+		try {
+			result = this.nodes.subscribe(node, channels);
+		}
+		catch (RuntimeException ex) {
+			result = CompletableFuture.failedFuture(ex);
+		}
+		result.whenComplete((ignored, error) -> this.owner.execute(() -> {
+			if (generation != this.owner.generation()) {
+				return;
+			}
+			slot.standbyInFlight = false;
+			boolean current = this.index.slot(slot.slot) == slot && node.equals(slot.standby);
+			if (error != null) {
+				if (logger.isDebugEnabled()) {
+					logger.debug("Standby subscription of slot " + slot.slot + " on " + node + " failed: "
+							+ error.getMessage());
+				}
+				slot.standbyRefused.add(node);
+				if (current) {
+					drop(slot);
+				}
+				return;
+			}
+			if (!current) {
+				if (!node.equals(slot.holder)) {
+					this.nodes.unsubscribe(node, channels);
+				}
+				return;
+			}
+			slot.standbyHeld.addAll(channels);
+			ensure(slot);
+		}));
+	}
+
+	/**
+	 * Forget the slot's standby and unsubscribe what it held.
+	 * @param slot the slot
+	 */
+	void drop(SlotSubscription slot) {
+		NodeAddress standby = slot.standby;
+		if (standby == null) {
+			return;
+		}
+		List<String> held = new ArrayList<>(slot.standbyHeld);
+		slot.standbyHeld.clear();
+		this.index.standby(slot, null);
+		if (!held.isEmpty() && !standby.equals(slot.holder)) {
+			this.nodes.unsubscribe(standby, held);
+		}
+	}
+
+	/**
+	 * The standby became the holder: it keeps its subscriptions, as the holder's.
+	 * @param slot the slot
+	 */
+	void promoted(SlotSubscription slot) {
+		slot.standbyHeld.clear();
+		this.index.standby(slot, null);
+	}
+
+	/**
+	 * The standby node dropped some channels (a server push).
+	 * @param slot the slot
+	 * @param channel the channel it dropped
+	 */
+	void dropped(SlotSubscription slot, String channel) {
+		slot.standbyHeld.remove(channel);
+		if (slot.standbyHeld.isEmpty()) {
+			// It no longer serves the slot (a reshard): not asked again until the next periodic check.
+			slot.standbyRefused.add(slot.standby);
+			this.index.standby(slot, null);
+		}
+	}
+
+	/**
+	 * The connection to a standby node was lost: its standby subscriptions are gone.
+	 * @param node the node
+	 */
+	void connectionLost(NodeAddress node) {
+		for (SlotSubscription slot : this.index.standbyOn(node)) {
+			slot.standbyHeld.clear();
+			this.index.standby(slot, null);
+			ensure(slot);
+		}
+	}
+
+	/**
+	 * The periodic check: give every settled slot its standby, trying refused nodes again.
+	 */
+	void ensureAll() {
+		for (SlotSubscription slot : this.index.slots()) {
+			slot.standbyRefused.clear();
+			ensure(slot);
+		}
+	}
+
+	private NodeAddress wantedStandby(SlotSubscription slot) {
+		NodeAddress holder = slot.holder;
+		if (!this.enabled || holder == null || slot.channels.isEmpty()) {
+			return null;
+		}
+		SlotOwnership ownership = this.topology.current();
+		List<NodeAddress> candidates = new ArrayList<>();
+		if (ownership.isMaster(holder)) {
+			candidates.addAll(ownership.replicasOf(holder));
+		}
+		else {
+			for (NodeAddress master : ownership.masters()) {
+				List<NodeAddress> replicas = ownership.replicasOf(master);
+				if (replicas.contains(holder)) {
+					candidates.add(master);
+					candidates.addAll(replicas);
+				}
+			}
+		}
+		NodeAddress current = slot.standby;
+		if (current != null && candidates.contains(current) && !ownership.isFailing(current)
+				&& !slot.standbyRefused.contains(current)) {
+			return current;
+		}
+		for (NodeAddress candidate : candidates) {
+			if (!candidate.equals(holder) && !ownership.isFailing(candidate)
+					&& !slot.standbyRefused.contains(candidate)) {
+				return candidate;
+			}
+		}
+		return null;
+	}
+
+}
