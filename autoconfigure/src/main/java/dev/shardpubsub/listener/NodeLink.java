@@ -51,6 +51,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private boolean closed;
 
+	/** A thread is sending queued commands. */
+	private boolean sending;
+
 	/** Why the link failed, for the lost-connection report. */
 	private String failure;
 
@@ -155,20 +158,42 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			.completeExceptionally(new NodeUnavailableException(this.node, reason, cause)));
 	}
 
+	/**
+	 * Send what the queue allows, in queue order. One thread sends at a time (the reconciler's queuing a command,
+	 * an I/O thread finishing one): two threads each taking a command and then sending it could put them on the wire
+	 * in the other order, and a {@code SUNSUBSCRIBE} overtaken by the {@code SSUBSCRIBE} of the same channel would
+	 * leave it unsubscribed while both were confirmed.
+	 */
 	private void sendNext() {
-		Command next;
-		StatefulRedisPubSubConnection<String, byte[]> target;
-		while (true) {
-			synchronized (this) {
-				next = this.queue.peek();
-				if (next == null || this.connection == null || this.closed || !canSend(next)) {
-					return;
-				}
-				this.queue.poll();
-				this.inFlight.add(next);
-				target = this.connection;
+		synchronized (this) {
+			if (this.sending) {
+				// The sending thread takes this one too before it stops.
+				return;
 			}
-			send(next, target);
+			this.sending = true;
+		}
+		try {
+			while (true) {
+				Command next;
+				StatefulRedisPubSubConnection<String, byte[]> target;
+				synchronized (this) {
+					next = this.queue.peek();
+					if (next == null || this.connection == null || this.closed || !canSend(next)) {
+						this.sending = false;
+						return;
+					}
+					this.queue.poll();
+					this.inFlight.add(next);
+					target = this.connection;
+				}
+				send(next, target);
+			}
+		}
+		catch (RuntimeException | Error ex) {
+			synchronized (this) {
+				this.sending = false;
+			}
+			throw ex;
 		}
 	}
 

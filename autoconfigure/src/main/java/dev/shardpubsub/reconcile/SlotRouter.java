@@ -431,6 +431,9 @@ final class SlotRouter {
 	}
 
 	void unsubscribe(NodeAddress node, List<String> channels) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Unsubscribing " + channels + " on " + node);
+		}
 		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
 			if (error != null && logger.isDebugEnabled()) {
 				logger.debug("SUNSUBSCRIBE of " + channels + " on " + node + " failed: " + error.getMessage());

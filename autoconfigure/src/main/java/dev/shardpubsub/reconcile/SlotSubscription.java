@@ -48,7 +48,7 @@ final class SlotSubscription {
 	/** A standby subscribe or unsubscribe is under way. */
 	boolean standbyInFlight;
 
-	/** Nodes that refused or failed a standby subscription, not tried again until the next periodic check. */
+	/** Nodes that refused or failed a standby subscription, not tried again until the topology changes. */
 	final Set<NodeAddress> standbyRefused = new HashSet<>();
 
 	volatile State state = State.PENDING;

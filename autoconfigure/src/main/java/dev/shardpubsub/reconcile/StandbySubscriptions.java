@@ -28,6 +28,9 @@ import dev.shardpubsub.topology.TopologyWatcher;
  */
 final class StandbySubscriptions {
 
+	/** Refused nodes are asked again at least every this many periodic checks (a node restarted unnoticed). */
+	private static final int RETRY_REFUSED_EVERY = 30;
+
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
 	private final ShardSubscriptionReconciler owner;
@@ -39,6 +42,11 @@ final class StandbySubscriptions {
 	private final TopologyWatcher topology;
 
 	private volatile boolean enabled;
+
+	/** The topology the last periodic check saw. */
+	private SlotOwnership lastView;
+
+	private int checksSinceRetry;
 
 	StandbySubscriptions(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
 			TopologyWatcher topology) {
@@ -90,6 +98,9 @@ final class StandbySubscriptions {
 	}
 
 	private void subscribe(SlotSubscription slot, NodeAddress node, List<String> channels) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Standby of slot " + slot.slot + ": subscribing " + channels + " on " + node);
+		}
 		slot.standbyInFlight = true;
 		long generation = this.owner.generation();
 		CompletableFuture<Void> result;
@@ -116,6 +127,10 @@ final class StandbySubscriptions {
 				}
 				return;
 			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Standby of slot " + slot.slot + ": " + channels + " subscribed on " + node
+						+ (current ? "" : ", no longer wanted there"));
+			}
 			if (!current) {
 				if (!node.equals(slot.holder)) {
 					this.nodes.unsubscribe(node, channels);
@@ -137,6 +152,9 @@ final class StandbySubscriptions {
 			return;
 		}
 		List<String> held = new ArrayList<>(slot.standbyHeld);
+		if (logger.isDebugEnabled()) {
+			logger.debug("Standby of slot " + slot.slot + ": leaving " + standby + " (held " + held + ")");
+		}
 		slot.standbyHeld.clear();
 		this.index.standby(slot, null);
 		if (!held.isEmpty() && !standby.equals(slot.holder)) {
@@ -159,9 +177,12 @@ final class StandbySubscriptions {
 	 * @param channel the channel it dropped
 	 */
 	void dropped(SlotSubscription slot, String channel) {
+		if (logger.isDebugEnabled()) {
+			logger.debug("Standby of slot " + slot.slot + ": " + slot.standby + " dropped " + channel);
+		}
 		slot.standbyHeld.remove(channel);
 		if (slot.standbyHeld.isEmpty()) {
-			// It no longer serves the slot (a reshard): not asked again until the next periodic check.
+			// It no longer serves the slot (a reshard): not asked again until the topology changes.
 			slot.standbyRefused.add(slot.standby);
 			this.index.standby(slot, null);
 		}
@@ -173,6 +194,9 @@ final class StandbySubscriptions {
 	 */
 	void connectionLost(NodeAddress node) {
 		for (SlotSubscription slot : this.index.standbyOn(node)) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Standby of slot " + slot.slot + ": lost the connection to " + node);
+			}
 			slot.standbyHeld.clear();
 			this.index.standby(slot, null);
 			ensure(slot);
@@ -180,11 +204,21 @@ final class StandbySubscriptions {
 	}
 
 	/**
-	 * The periodic check: give every settled slot its standby, trying refused nodes again.
+	 * The periodic check: give every settled slot its standby. Nodes that refused are tried again once the topology
+	 * changed (a replica rejoined, a failover) or every {@value #RETRY_REFUSED_EVERY} checks, so a node that keeps
+	 * refusing is not asked every second.
 	 */
 	void ensureAll() {
+		SlotOwnership view = this.topology.current();
+		boolean changed = view != this.lastView || ++this.checksSinceRetry >= RETRY_REFUSED_EVERY;
+		if (changed) {
+			this.checksSinceRetry = 0;
+		}
+		this.lastView = view;
 		for (SlotSubscription slot : this.index.slots()) {
-			slot.standbyRefused.clear();
+			if (changed) {
+				slot.standbyRefused.clear();
+			}
 			ensure(slot);
 		}
 	}

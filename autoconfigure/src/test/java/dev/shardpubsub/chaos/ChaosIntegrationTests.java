@@ -484,12 +484,31 @@ class ChaosIntegrationTests {
 			String sample = deaf.stream()
 				.limit(10)
 				.map((channel) -> channel + " slot " + SlotHash.getSlot(channel) + " owner "
-						+ this.cluster.ownerOfChannel(channel) + " state " + describe(states.get(channel)))
+						+ this.cluster.ownerOfChannel(channel) + " state " + describe(states.get(channel))
+						+ " subscribers " + subscribersByNode(channel))
 				.collect(Collectors.joining("\n  "));
 			row.recovery = -1;
 			fail(row, deaf.size() + " channel(s) received nothing published after the event within " + row.bound
 					+ " ms (publisher: " + this.publisher.stats() + "), e.g.\n  " + sample);
 		}
+	}
+
+	/**
+	 * What each running node says about a channel's subscribers ({@code PUBSUB SHARDNUMSUB}), to tell a
+	 * subscription the server dropped from one the client never made.
+	 */
+	private Map<String, Object> subscribersByNode(String channel) {
+		Map<String, Object> subscribers = new TreeMap<>();
+		for (RedisNode node : liveNodes()) {
+			try {
+				List<?> reply = (List<?>) node.execute("PUBSUB SHARDNUMSUB", channel);
+				subscribers.put(node.address() + (node.isMaster() ? " (master)" : " (replica)"), reply.get(1));
+			}
+			catch (RuntimeException ex) {
+				subscribers.put(node.address(), ex.getMessage());
+			}
+		}
+		return subscribers;
 	}
 
 	private void checkSteadyState(Row row) {

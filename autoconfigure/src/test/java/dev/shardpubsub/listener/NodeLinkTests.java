@@ -23,8 +23,8 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 /**
- * Tests for the liveness check of {@link NodeLink}: which connections get a {@code PING}, and what an unanswered
- * one does.
+ * Tests for {@link NodeLink}: the liveness check (which connections get a {@code PING}, and what an unanswered
+ * one does), and the order in which queued commands reach the connection.
  */
 class NodeLinkTests {
 
@@ -112,6 +112,32 @@ class NodeLinkTests {
 		assertThat(this.link.failure()).isEqualTo("no answer to PING within 200 ms");
 		assertThat(this.link.submit(true, List.of("a"))).isCompletedExceptionally();
 		assertThat(this.link.pingIfIdle(later(4), IDLE)).isFalse();
+	}
+
+	@Test
+	void commandsReachTheConnectionInQueueOrderWhenTwoThreadsSend() throws Exception {
+		List<String> wire = new java.util.concurrent.CopyOnWriteArrayList<>();
+		java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
+		java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+		given(this.commands.sunsubscribe(any(String[].class))).willAnswer((invocation) -> {
+			writing.countDown();
+			// A slow write: the command was taken from the queue but is not on the connection yet.
+			proceed.await(5, TimeUnit.SECONDS);
+			wire.add("SUNSUBSCRIBE " + invocation.getArgument(0));
+			return new TestFuture<Void>();
+		});
+		given(this.commands.ssubscribe(any(String[].class))).willAnswer((invocation) -> {
+			wire.add("SSUBSCRIBE " + invocation.getArgument(0));
+			return new TestFuture<Void>();
+		});
+		Thread first = new Thread(() -> this.link.submit(false, List.of("x")));
+		first.start();
+		assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
+		this.link.submit(true, List.of("x"));
+		proceed.countDown();
+		first.join(5000);
+		await().atMost(Duration.ofSeconds(5)).until(() -> wire.size() == 2);
+		assertThat(wire).containsExactly("SUNSUBSCRIBE x", "SSUBSCRIBE x");
 	}
 
 	@Test
