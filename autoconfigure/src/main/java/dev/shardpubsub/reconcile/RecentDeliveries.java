@@ -1,8 +1,10 @@
 package dev.shardpubsub.reconcile;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.BiPredicate;
 
 import dev.shardpubsub.topology.NodeAddress;
@@ -27,6 +29,9 @@ final class RecentDeliveries {
 	private final ArrayDeque<Delivery> current = new ArrayDeque<>();
 
 	private final ArrayDeque<Delivery> previous = new ArrayDeque<>();
+
+	/** Recent messages from the standby, not delivered: replayed if it takes over. */
+	private final ArrayDeque<Buffered> standby = new ArrayDeque<>();
 
 	private NodeAddress currentNode;
 
@@ -78,6 +83,39 @@ final class RecentDeliveries {
 		return false;
 	}
 
+	/**
+	 * Keep a message from the standby for the window, in case it takes over.
+	 * @param node the standby
+	 * @param payload the payload
+	 * @param nowNanos the time on the {@link System#nanoTime()} clock
+	 * @param windowNanos how long it is kept
+	 */
+	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
+		Iterator<Buffered> iterator = this.standby.iterator();
+		while (iterator.hasNext() && iterator.next().nanos < nowNanos - windowNanos) {
+			iterator.remove();
+		}
+		this.standby.addLast(new Buffered(node, payload, nowNanos));
+	}
+
+	/**
+	 * The standby took over: what it sent within the window, in order, and forget the rest.
+	 * @param node the standby
+	 * @param nowNanos the time on the {@link System#nanoTime()} clock
+	 * @param windowNanos how far back
+	 * @return its buffered messages
+	 */
+	synchronized List<Buffered> takeBuffered(NodeAddress node, long nowNanos, long windowNanos) {
+		List<Buffered> taken = new ArrayList<>();
+		for (Buffered buffered : this.standby) {
+			if (buffered.node.equals(node) && buffered.nanos >= nowNanos - windowNanos) {
+				taken.add(buffered);
+			}
+		}
+		this.standby.clear();
+		return taken;
+	}
+
 	private static void evict(ArrayDeque<Delivery> deliveries, long oldest) {
 		Iterator<Delivery> iterator = deliveries.iterator();
 		while (iterator.hasNext() && iterator.next().nanos < oldest) {
@@ -86,6 +124,16 @@ final class RecentDeliveries {
 	}
 
 	private record Delivery(byte[] payload, long nanos) {
+
+	}
+
+	/**
+	 * A message from a standby, kept in case it takes over.
+	 * @param node the standby
+	 * @param payload the payload
+	 * @param nanos when it arrived
+	 */
+	record Buffered(NodeAddress node, byte[] payload, long nanos) {
 
 	}
 

@@ -315,12 +315,17 @@ public class ShardSubscriptionReconciler
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
-				boolean bridge = this.standby.isEnabled() && slot.standbyReady() && !slot.inFlight;
+				boolean bridge = this.standby.isEnabled() && slot.standbyReady();
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 				if (bridge) {
 					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
 					slot.bridge = slot.standby;
-					slot.acceptFrom = slot.standby;
+					handOver(slot, slot.standby);
+				}
+				if (logger.isDebugEnabled()) {
+					logger.debug("Slot " + slot.slot + ": " + event.getNode() + " dropped it; " + (bridge
+							? "the standby on " + slot.standby + " delivers meanwhile"
+							: "no standby ready (" + slot.standby + " holds " + slot.standbyHeld + ")"));
 				}
 				this.router.reconcile(slot);
 			}
@@ -381,19 +386,30 @@ public class ShardSubscriptionReconciler
 			return;
 		}
 		SlotSubscription slot = listeners.slot;
-		if (!node.equals(slot.acceptFrom)) {
-			if (!node.equals(slot.standby)) {
-				this.ignoredMessages.incrementAndGet();
-			}
-			return;
-		}
 		long window = this.deduplicationWindowNanos;
-		if (window > 0 && listeners.recent.isCopy(node, payload, System.nanoTime(), window, this::maySendCopies)) {
+		// One channel's deliveries are ordered against a take-over (handOver), which replays the standby's.
+		synchronized (listeners.recent) {
+			if (!node.equals(slot.acceptFrom)) {
+				if (!node.equals(slot.standby)) {
+					this.ignoredMessages.incrementAndGet();
+				}
+				else if (window > 0) {
+					listeners.recent.buffer(node, payload, System.nanoTime(), window);
+				}
+				return;
+			}
+			deliverAccepted(listeners, node, payload, System.nanoTime(), window);
+		}
+	}
+
+	private void deliverAccepted(ChannelListeners listeners, NodeAddress node, byte[] payload, long nanos,
+			long window) {
+		if (window > 0 && listeners.recent.isCopy(node, payload, nanos, window, this::maySendCopies)) {
 			this.droppedCopies.incrementAndGet();
 			return;
 		}
 		listeners.lastMessageAtMillis = System.currentTimeMillis();
-		ShardMessage message = new ShardMessage(channel, payload, slot.slot, node.toString());
+		ShardMessage message = new ShardMessage(listeners.channel, payload, listeners.slot.slot, node.toString());
 		for (ShardMessageSink sink : listeners.sinks.values()) {
 			try {
 				sink.accept(message);
@@ -401,6 +417,45 @@ public class ShardSubscriptionReconciler
 			catch (RuntimeException ex) {
 				logger.error("Listener sink failed for " + message, ex);
 			}
+		}
+	}
+
+	/**
+	 * Take a slot's messages from its standby from now on, first delivering what the standby sent during the
+	 * deduplication window and the previous node did not (its copies of the previous node's deliveries are
+	 * dropped): the standby hears the shard's messages all along, so the switch loses nothing it heard. Runs on the
+	 * reconciler's thread, holding the slot's channels so that no message of theirs overtakes the replay.
+	 * @param slot the slot
+	 * @param standby the node taking over
+	 */
+	void handOver(SlotSubscription slot, NodeAddress standby) {
+		List<ChannelListeners> channels = slot.channels.stream()
+			.sorted()
+			.map(this.index::channel)
+			.filter((listeners) -> listeners != null)
+			.toList();
+		holding(channels, 0, () -> {
+			slot.acceptFrom = standby;
+			long window = this.deduplicationWindowNanos;
+			if (window <= 0) {
+				return;
+			}
+			long now = System.nanoTime();
+			for (ChannelListeners listeners : channels) {
+				for (RecentDeliveries.Buffered buffered : listeners.recent.takeBuffered(standby, now, window)) {
+					deliverAccepted(listeners, standby, buffered.payload(), buffered.nanos(), window);
+				}
+			}
+		});
+	}
+
+	private static void holding(List<ChannelListeners> channels, int from, Runnable action) {
+		if (from == channels.size()) {
+			action.run();
+			return;
+		}
+		synchronized (channels.get(from).recent) {
+			holding(channels, from + 1, action);
 		}
 	}
 

@@ -267,6 +267,7 @@ final class SlotRouter {
 		slot.acceptFrom = target;
 		slot.state(State.SUBSCRIBED);
 		if (moved) {
+			slot.returnTo = null;
 			publishMoved(slot, previous, target);
 		}
 		else if (slot.backOff != null) {
@@ -299,12 +300,13 @@ final class SlotRouter {
 		slot.reason = MoveReason.STANDBY;
 		slot.held.clear();
 		slot.held.addAll(slot.standbyHeld);
+		this.owner.handOver(slot, target);
 		this.standby.promoted(slot);
 		this.index.holder(slot, target);
-		slot.acceptFrom = target;
 		slot.state(State.SUBSCRIBED);
 		publishMoved(slot, previous, target);
 		slot.settled();
+		slot.returnTo = previous;
 		releaseIfIdle(previous);
 		this.standby.ensure(slot);
 	}

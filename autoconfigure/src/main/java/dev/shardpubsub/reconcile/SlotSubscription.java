@@ -42,6 +42,9 @@ final class SlotSubscription {
 	/** The standby delivering while the holder's subscription is being made again, or null. */
 	volatile NodeAddress bridge;
 
+	/** The master whose lost connection made its standby the holder: the subscription returns there. */
+	NodeAddress returnTo;
+
 	/** The channels the standby confirmed. */
 	final Set<String> standbyHeld = ConcurrentHashMap.newKeySet();
 
@@ -149,6 +152,7 @@ final class SlotSubscription {
 		this.standbyHeld.clear();
 		this.standbyRefused.clear();
 		this.standbyInFlight = false;
+		this.returnTo = null;
 		this.acceptFrom = null;
 		this.inFlight = false;
 		this.dirty = false;

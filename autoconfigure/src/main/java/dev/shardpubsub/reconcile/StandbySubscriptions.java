@@ -139,7 +139,41 @@ final class StandbySubscriptions {
 			}
 			slot.standbyHeld.addAll(channels);
 			ensure(slot);
+			swapIfStandbyOwns(slot);
 		}));
+	}
+
+	/**
+	 * After a lost connection made a replica the holder, the standby on the slot's master (the node whose connection
+	 * was lost, reachable again and still the owner) takes the subscription back: a subscription held on a replica would go deaf when that
+	 * replica froze, which nothing announces but the liveness {@code PING}. Both already hold the channels: the two
+	 * swap roles without a command.
+	 */
+	private void swapIfStandbyOwns(SlotSubscription slot) {
+		NodeAddress master = slot.standby;
+		NodeAddress replica = slot.holder;
+		if (master == null || replica == null || !master.equals(slot.returnTo) || slot.inFlight || slot.needsMove
+				|| slot.holderLost || slot.standbyInFlight || !slot.standbyReady()
+				|| !slot.held.containsAll(slot.channels)) {
+			return;
+		}
+		SlotOwnership ownership = this.topology.current();
+		if (!master.equals(ownership.owner(slot.slot)) || !ownership.replicasOf(master).contains(replica)) {
+			return;
+		}
+		List<String> replicaHeld = List.copyOf(slot.held);
+		// What the master delivered and the replica has not yet (it hears the master a little later) is replayed.
+		this.owner.handOver(slot, master);
+		this.index.holder(slot, master);
+		this.index.standby(slot, replica);
+		slot.held.clear();
+		slot.held.addAll(slot.standbyHeld);
+		slot.standbyHeld.clear();
+		slot.standbyHeld.addAll(replicaHeld);
+		slot.returnTo = null;
+		if (logger.isDebugEnabled()) {
+			logger.debug("Slot " + slot.slot + ": back on its master " + master + ", standby on " + replica);
+		}
 	}
 
 	/**
