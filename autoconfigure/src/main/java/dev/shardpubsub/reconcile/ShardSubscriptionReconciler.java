@@ -336,6 +336,8 @@ public class ShardSubscriptionReconciler
 	}
 
 	private void connectionLost(NodeConnectionLostEvent event) {
+		// Standbys first: the promotions below give their slots new standbys, possibly on this node again.
+		this.standby.connectionLost(event.getNode());
 		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
 			if (!slot.holderLost) {
 				boolean promote = this.standby.isEnabled() && slot.standbyReady() && !slot.inFlight
@@ -349,7 +351,6 @@ public class ShardSubscriptionReconciler
 				}
 			}
 		}
-		this.standby.connectionLost(event.getNode());
 	}
 
 	private void ownershipChanged(SlotOwnershipChangedEvent event) {

@@ -308,7 +308,9 @@ final class SlotRouter {
 		slot.settled();
 		slot.returnTo = previous;
 		releaseIfIdle(previous);
-		this.standby.ensure(slot);
+		// It delivers already; one SSUBSCRIBE confirms it still holds every channel (it repeats nothing if it does,
+		// and subscribes what a standby lost unnoticed).
+		send(slot, target, slot.channelList(), 0);
 	}
 
 	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {

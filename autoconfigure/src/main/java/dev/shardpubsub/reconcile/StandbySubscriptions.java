@@ -95,6 +95,9 @@ final class StandbySubscriptions {
 		if (!missing.isEmpty()) {
 			subscribe(slot, wanted, missing);
 		}
+		else {
+			swapIfStandbyOwns(slot);
+		}
 	}
 
 	private void subscribe(SlotSubscription slot, NodeAddress node, List<String> channels) {
@@ -139,7 +142,6 @@ final class StandbySubscriptions {
 			}
 			slot.standbyHeld.addAll(channels);
 			ensure(slot);
-			swapIfStandbyOwns(slot);
 		}));
 	}
 
