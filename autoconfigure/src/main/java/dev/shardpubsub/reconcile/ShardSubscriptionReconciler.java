@@ -235,6 +235,10 @@ public class ShardSubscriptionReconciler
 		this.deduplicationWindowNanos = window.toNanos();
 	}
 
+	Duration deduplicationWindow() {
+		return Duration.ofNanos(this.deduplicationWindowNanos);
+	}
+
 	/**
 	 * Whether one message can reach us from both nodes: they serve one shard, or our view cannot tell (during a
 	 * failover it can be half-way, showing the demoted master as neither owner nor replica). Nodes of two different

@@ -45,6 +45,9 @@ final class SlotSubscription {
 	/** The master whose lost connection made its standby the holder: the subscription returns there. */
 	NodeAddress returnTo;
 
+	/** The return to {@link #returnTo} is scheduled. */
+	boolean swapScheduled;
+
 	/** The channels the standby confirmed. */
 	final Set<String> standbyHeld = ConcurrentHashMap.newKeySet();
 
@@ -153,6 +156,7 @@ final class SlotSubscription {
 		this.standbyRefused.clear();
 		this.standbyInFlight = false;
 		this.returnTo = null;
+		this.swapScheduled = false;
 		this.acceptFrom = null;
 		this.inFlight = false;
 		this.dirty = false;

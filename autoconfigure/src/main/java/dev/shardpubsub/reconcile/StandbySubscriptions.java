@@ -147,22 +147,40 @@ final class StandbySubscriptions {
 
 	/**
 	 * After a lost connection made a replica the holder, the standby on the slot's master (the node whose connection
-	 * was lost, reachable again and still the owner) takes the subscription back: a subscription held on a replica would go deaf when that
+	 * was lost, reachable again and still the owner) takes the subscription back, half a deduplication window later: a subscription held on a replica would go deaf when that
 	 * replica froze, which nothing announces but the liveness {@code PING}. Both already hold the channels: the two
 	 * swap roles without a command.
 	 */
 	private void swapIfStandbyOwns(SlotSubscription slot) {
+		if (slot.swapScheduled || !canSwap(slot)) {
+			return;
+		}
+		// Wait until the replica, which hears the master a little later, delivered what the master sent before our
+		// subscription there; the master's own messages meanwhile are kept and replayed at the switch.
+		slot.swapScheduled = true;
+		this.owner.schedule(() -> {
+			slot.swapScheduled = false;
+			if (this.index.slot(slot.slot) == slot && canSwap(slot)) {
+				swap(slot);
+			}
+		}, Math.max(1, this.owner.deduplicationWindow().toMillis() / 2));
+	}
+
+	private boolean canSwap(SlotSubscription slot) {
 		NodeAddress master = slot.standby;
 		NodeAddress replica = slot.holder;
 		if (master == null || replica == null || !master.equals(slot.returnTo) || slot.inFlight || slot.needsMove
 				|| slot.holderLost || slot.standbyInFlight || !slot.standbyReady()
 				|| !slot.held.containsAll(slot.channels)) {
-			return;
+			return false;
 		}
 		SlotOwnership ownership = this.topology.current();
-		if (!master.equals(ownership.owner(slot.slot)) || !ownership.replicasOf(master).contains(replica)) {
-			return;
-		}
+		return master.equals(ownership.owner(slot.slot)) && ownership.replicasOf(master).contains(replica);
+	}
+
+	private void swap(SlotSubscription slot) {
+		NodeAddress master = slot.standby;
+		NodeAddress replica = slot.holder;
 		List<String> replicaHeld = List.copyOf(slot.held);
 		// What the master delivered and the replica has not yet (it hears the master a little later) is replayed.
 		this.owner.handOver(slot, master);
