@@ -426,8 +426,8 @@ public class ShardSubscriptionReconciler
 	}
 
 	/**
-	 * Take a slot's messages from its standby from now on, first delivering what the standby sent during the
-	 * deduplication window and the previous node did not (its copies of the previous node's deliveries are
+	 * Take a slot's messages from its standby from now on, first delivering what the standby sent during the last
+	 * half deduplication window and the previous node did not (its copies of the previous node's deliveries are
 	 * dropped): the standby hears the shard's messages all along, so the switch loses nothing it heard. Runs on the
 	 * reconciler's thread, holding the slot's channels so that no message of theirs overtakes the replay.
 	 * @param slot the slot
@@ -446,10 +446,18 @@ public class ShardSubscriptionReconciler
 				return;
 			}
 			long now = System.nanoTime();
+			int replayed = 0;
 			for (ChannelListeners listeners : channels) {
-				for (RecentDeliveries.Buffered buffered : listeners.recent.takeBuffered(standby, now, window)) {
+				// Half the window: the standby hears a message a little after the holder, and the holder's
+				// deliveries it is compared with are remembered for one window from their own arrival.
+				for (RecentDeliveries.Buffered buffered : listeners.recent.takeBuffered(standby, now, window / 2)) {
 					deliverAccepted(listeners, standby, buffered.payload(), buffered.nanos(), window);
+					replayed++;
 				}
+			}
+			if (logger.isDebugEnabled()) {
+				logger.debug("Slot " + slot.slot + ": handed over to " + standby + ", " + replayed
+						+ " buffered message(s) replayed, copies dropped");
 			}
 		});
 	}

@@ -147,7 +147,8 @@ final class StandbySubscriptions {
 
 	/**
 	 * After a lost connection made a replica the holder, the standby on the slot's master (the node whose connection
-	 * was lost, reachable again and still the owner) takes the subscription back, half a deduplication window later: a subscription held on a replica would go deaf when that
+	 * was lost, reachable again and still the owner) takes the subscription back, a quarter of a deduplication window
+	 * later (what the master sent meanwhile is replayed, which reaches half a window back): a subscription held on a replica would go deaf when that
 	 * replica froze, which nothing announces but the liveness {@code PING}. Both already hold the channels: the two
 	 * swap roles without a command.
 	 */
@@ -163,7 +164,7 @@ final class StandbySubscriptions {
 			if (this.index.slot(slot.slot) == slot && canSwap(slot)) {
 				swap(slot);
 			}
-		}, Math.max(1, this.owner.deduplicationWindow().toMillis() / 2));
+		}, Math.max(1, this.owner.deduplicationWindow().toMillis() / 4));
 	}
 
 	private boolean canSwap(SlotSubscription slot) {
