@@ -65,7 +65,7 @@ public class ShardSubscriptionReconciler
 	/**
 	 * The default of {@link #setDeduplicationWindow(Duration)}.
 	 */
-	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(100);
+	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(200);
 
 	/** How often slots without a standby are given one (a replica that appeared, a node that refused). */
 	private static final long STANDBY_CHECK_MILLIS = 1000;
@@ -219,11 +219,12 @@ public class ShardSubscriptionReconciler
 
 	/**
 	 * How long a channel remembers what it delivered, to recognise a second copy after a move inside a shard
-	 * (default 100 ms; zero turns it off).
+	 * (default 200 ms; zero turns it off).
 	 * <p>
 	 * Every node of a shard delivers every message of its slots, each a little later than the node it was published
-	 * on (the cluster bus; measured up to ~50 ms on a loaded host). When a failover or a crash moves a subscription
-	 * to another node of the shard, that node can deliver again a message the old one delivered just before. Redis
+	 * on (the cluster bus; measured up to ~50 ms on a loaded host; a take-over replays the standby's last half window,
+	 * so that much lag is covered). When a failover or a crash moves a subscription to another node of the shard,
+	 * that node can deliver again a message the old one delivered just before. Redis
 	 * messages carry no id: a message from the new node whose payload equals one the old node delivered within this
 	 * window is taken for that copy and dropped. So two equal payloads published on one channel within the window
 	 * around such a move are delivered once. Moves between shards (reshards) and reconnects to the same node are not

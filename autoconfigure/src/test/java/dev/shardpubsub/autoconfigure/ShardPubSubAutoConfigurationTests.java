@@ -118,6 +118,37 @@ class ShardPubSubAutoConfigurationTests {
 				.hasMessageContaining("shard-pubsub.reconcile.liveness-interval must not be negative"));
 	}
 
+	@Test
+	void runShouldKeepStandbysAndDropCopiesWithinTwoHundredMillis(EmbeddedRedisCluster cluster) {
+		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
+			.run((context) -> {
+				ShardSubscriptionReconciler reconciler = context.getBean(ShardSubscriptionReconciler.class);
+				assertThat(reconciler).extracting("deduplicationWindowNanos").isEqualTo(Duration.ofMillis(200).toNanos());
+				assertThat(reconciler).extracting("standby.enabled").isEqualTo(true);
+			});
+	}
+
+	@Test
+	void runWithStandbyOffAndNoDeduplicationShouldBindBoth(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.reconcile.standby=false", "shard-pubsub.reconcile.deduplication-window=0")
+			.run((context) -> {
+				ShardSubscriptionReconciler reconciler = context.getBean(ShardSubscriptionReconciler.class);
+				assertThat(reconciler).extracting("deduplicationWindowNanos").isEqualTo(0L);
+				assertThat(reconciler).extracting("standby.enabled").isEqualTo(false);
+			});
+	}
+
+	@Test
+	void runWithNegativeDeduplicationWindowShouldFailNamingIt(EmbeddedRedisCluster cluster) {
+		this.runner
+			.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
+					"shard-pubsub.reconcile.deduplication-window=-1ms")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("shard-pubsub.reconcile.deduplication-window must not be negative"));
+	}
+
 	private static ClusterConfigurationRequiredException findCause(Throwable failure) {
 		for (Throwable candidate = failure; candidate != null; candidate = candidate.getCause()) {
 			if (candidate instanceof ClusterConfigurationRequiredException required) {
