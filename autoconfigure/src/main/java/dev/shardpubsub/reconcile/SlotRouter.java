@@ -290,8 +290,8 @@ final class SlotRouter {
 	}
 
 	/**
-	 * The holder's connection was lost and the standby holds every channel: it becomes the holder at once, no
-	 * command needed (it delivers the shard's messages already, and keeps them when it is promoted).
+	 * The holder's connection was lost and the standby holds every channel: it becomes the holder at once, without
+	 * waiting for a command (it delivers the shard's messages already, and keeps them when it is promoted).
 	 * @param slot the slot, marked lost
 	 */
 	void promoteStandby(SlotSubscription slot) {
