@@ -21,8 +21,9 @@ import dev.shardpubsub.topology.NodeAddress;
  * node delivered within the window is dropped, in the order the old node delivered them (a node delivers a shard's
  * messages in the order it received them, so older ones cannot follow).
  * <p>
- * Costs nothing but a queue of references while no move happens; the queues of one channel are guarded by its
- * monitor (deliveries from two nodes can race during a move).
+ * It also keeps what the channel's standby sent (not delivered), which a take-over replays through the same check.
+ * Costs queues of references to recent payloads; those of one channel are guarded by its monitor (deliveries from
+ * two nodes can race during a move).
  */
 final class RecentDeliveries {
 
@@ -31,7 +32,7 @@ final class RecentDeliveries {
 	private final ArrayDeque<Delivery> previous = new ArrayDeque<>();
 
 	/** Recent messages from the standby, not delivered: replayed if it takes over. */
-	private final ArrayDeque<Buffered> standby = new ArrayDeque<>();
+	private final ArrayDeque<Delivery> standby = new ArrayDeque<>();
 
 	private NodeAddress currentNode;
 
@@ -55,7 +56,7 @@ final class RecentDeliveries {
 		if (!this.previous.isEmpty() && removeMatch(payload)) {
 			return true;
 		}
-		this.current.addLast(new Delivery(payload, nowNanos));
+		this.current.addLast(new Delivery(node, payload, nowNanos));
 		return false;
 	}
 
@@ -91,11 +92,8 @@ final class RecentDeliveries {
 	 * @param windowNanos how long it is kept
 	 */
 	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
-		Iterator<Buffered> iterator = this.standby.iterator();
-		while (iterator.hasNext() && iterator.next().nanos < nowNanos - windowNanos) {
-			iterator.remove();
-		}
-		this.standby.addLast(new Buffered(node, payload, nowNanos));
+		evict(this.standby, nowNanos - windowNanos);
+		this.standby.addLast(new Delivery(node, payload, nowNanos));
 	}
 
 	/**
@@ -105,9 +103,9 @@ final class RecentDeliveries {
 	 * @param windowNanos how far back
 	 * @return its buffered messages
 	 */
-	synchronized List<Buffered> takeBuffered(NodeAddress node, long nowNanos, long windowNanos) {
-		List<Buffered> taken = new ArrayList<>();
-		for (Buffered buffered : this.standby) {
+	synchronized List<Delivery> takeBuffered(NodeAddress node, long nowNanos, long windowNanos) {
+		List<Delivery> taken = new ArrayList<>();
+		for (Delivery buffered : this.standby) {
 			if (buffered.node.equals(node) && buffered.nanos >= nowNanos - windowNanos) {
 				taken.add(buffered);
 			}
@@ -123,17 +121,13 @@ final class RecentDeliveries {
 		}
 	}
 
-	private record Delivery(byte[] payload, long nanos) {
-
-	}
-
 	/**
-	 * A message from a standby, kept in case it takes over.
-	 * @param node the standby
+	 * A message that arrived from a node.
+	 * @param node the node
 	 * @param payload the payload
-	 * @param nanos when it arrived
+	 * @param nanos when it arrived, on the {@link System#nanoTime()} clock
 	 */
-	record Buffered(NodeAddress node, byte[] payload, long nanos) {
+	record Delivery(NodeAddress node, byte[] payload, long nanos) {
 
 	}
 

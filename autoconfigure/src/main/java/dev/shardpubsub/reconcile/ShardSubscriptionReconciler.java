@@ -320,7 +320,7 @@ public class ShardSubscriptionReconciler
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
-				boolean bridge = this.standby.isEnabled() && slot.standbyReady();
+				boolean bridge = slot.standbyReady();
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 				if (bridge) {
 					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
@@ -345,8 +345,7 @@ public class ShardSubscriptionReconciler
 		this.standby.connectionLost(event.getNode());
 		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
 			if (!slot.holderLost) {
-				boolean promote = this.standby.isEnabled() && slot.standbyReady() && !slot.inFlight
-						&& !slot.standby.equals(event.getNode());
+				boolean promote = slot.standbyReady() && !slot.inFlight && !slot.standby.equals(event.getNode());
 				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
 				if (promote) {
 					this.router.promoteStandby(slot);
@@ -376,7 +375,9 @@ public class ShardSubscriptionReconciler
 				slot.hint = null;
 				this.router.reconcile(slot);
 			}
-			else if (!SlotRouter.sameShard(this.topology.current(), change.to(), slot.holder)) {
+			else if (!this.topology.current().sameShard(change.to(), slot.holder)) {
+				// Held in another shard: move, make before break. Held by the new owner or one of its replicas, it
+				// stays: that node delivers every message of the shard, and a switch inside one shard is not exact.
 				slot.ownerChanged(event.getDetectedNanos());
 				this.router.reconcile(slot);
 			}
@@ -451,7 +452,7 @@ public class ShardSubscriptionReconciler
 			for (ChannelListeners listeners : channels) {
 				// Half the window: the standby hears a message a little after the holder, and the holder's
 				// deliveries it is compared with are remembered for one window from their own arrival.
-				for (RecentDeliveries.Buffered buffered : listeners.recent.takeBuffered(standby, now, window / 2)) {
+				for (RecentDeliveries.Delivery buffered : listeners.recent.takeBuffered(standby, now, window / 2)) {
 					deliverAccepted(listeners, standby, buffered.payload(), buffered.nanos(), window);
 					replayed++;
 				}

@@ -278,7 +278,7 @@ final class SlotRouter {
 			slot.ownerChangedInFlight = false;
 			SlotOwnership ownership = this.topology.current();
 			NodeAddress owner = ownership.owner(slot.slot);
-			if (owner != null && !sameShard(ownership, owner, target)) {
+			if (owner != null && !ownership.sameShard(owner, target)) {
 				slot.ownerChanged(System.nanoTime());
 				slot.dirty = true;
 			}
@@ -399,21 +399,6 @@ final class SlotRouter {
 			slot.reason = MoveReason.UNCOVERED_RETRY;
 		}
 		reconcile(slot);
-	}
-
-	/**
-	 * Whether a node is the slot's owner or one of its replicas. Every node of a shard delivers every message of
-	 * its slots, whichever of them it was published on (a replica serves {@code SPUBLISH} too; the message reaches
-	 * the others over the cluster bus), each at its own pace. So a subscription held by one of them needs no move
-	 * when another becomes the owner (a failover), and a make-before-break switch between two of them could not be
-	 * exact: a message still on its way to one of them would arrive twice, or not at all. It stays where it is.
-	 * @param ownership the topology
-	 * @param owner the slot's owner
-	 * @param node the node holding the subscription
-	 * @return whether the node serves the owner's shard
-	 */
-	static boolean sameShard(SlotOwnership ownership, NodeAddress owner, NodeAddress node) {
-		return owner.equals(node) || ownership.replicasOf(owner).contains(node);
 	}
 
 	/**

@@ -274,6 +274,11 @@ final class StandbySubscriptions {
 			if (changed) {
 				slot.standbyRefused.clear();
 			}
+			else if (slot.standbyReady() && slot.returnTo == null) {
+				// Nothing to check: the view is the one it was chosen in, and channel changes are followed as they
+				// happen (the reconcile of the slot ensures its standby).
+				continue;
+			}
 			ensure(slot);
 		}
 	}

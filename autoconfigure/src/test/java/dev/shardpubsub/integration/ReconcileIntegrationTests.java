@@ -4,6 +4,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
 
 import io.lettuce.core.cluster.SlotHash;
@@ -118,9 +122,9 @@ class ReconcileIntegrationTests {
 	void movesAndFailoversUnderSteadyLoadDeliverNothingTwice() throws Exception {
 		String channel = "steady:{load}";
 		subscribe(channel);
-		java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-		java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
-		java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(64);
+		AtomicBoolean running = new AtomicBoolean(true);
+		AtomicInteger sent = new AtomicInteger();
+		Semaphore inFlight = new Semaphore(64);
 		Thread publishing = new Thread(() -> {
 			while (running.get()) {
 				// Pipelined, about 5,000 msg/s: a copy at the edge of the standby's replay shows up within a move.
@@ -128,7 +132,7 @@ class ReconcileIntegrationTests {
 				inFlight.acquireUninterruptibly();
 				this.publisher.publishAsync(channel, "seq-" + sent.getAndIncrement())
 					.whenComplete((receivers, error) -> inFlight.release());
-				java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+				LockSupport.parkNanos(200_000);
 			}
 		});
 		publishing.start();

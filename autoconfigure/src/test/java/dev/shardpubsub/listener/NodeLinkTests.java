@@ -3,6 +3,8 @@ package dev.shardpubsub.listener;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisFuture;
@@ -116,9 +118,9 @@ class NodeLinkTests {
 
 	@Test
 	void commandsReachTheConnectionInQueueOrderWhenTwoThreadsSend() throws Exception {
-		List<String> wire = new java.util.concurrent.CopyOnWriteArrayList<>();
-		java.util.concurrent.CountDownLatch writing = new java.util.concurrent.CountDownLatch(1);
-		java.util.concurrent.CountDownLatch proceed = new java.util.concurrent.CountDownLatch(1);
+		List<String> wire = new CopyOnWriteArrayList<>();
+		CountDownLatch writing = new CountDownLatch(1);
+		CountDownLatch proceed = new CountDownLatch(1);
 		given(this.commands.sunsubscribe(any(String[].class))).willAnswer((invocation) -> {
 			writing.countDown();
 			// A slow write: the command was taken from the queue but is not on the connection yet.
