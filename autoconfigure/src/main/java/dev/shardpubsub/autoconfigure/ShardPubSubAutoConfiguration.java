@@ -15,10 +15,10 @@ import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.backoff.ExponentialBackOff;
 
-import dev.shardpubsub.config.ClusterClientProvider;
-import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.node.ClusterClientProvider;
+import dev.shardpubsub.node.LettuceNodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardListenerMessageHandlerMethodFactory;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;

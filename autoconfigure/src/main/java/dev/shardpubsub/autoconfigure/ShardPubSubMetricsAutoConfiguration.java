@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.metrics.ShardListenerMetrics;
 import dev.shardpubsub.metrics.ShardSubscriptionMetrics;

@@ -22,7 +22,7 @@ import dev.shardpubsub.event.SubscriptionFailedEvent;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
 

@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.topology.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;

@@ -12,7 +12,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.shardpubsub.config.ClusterConfigurationRequiredException;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;

@@ -13,7 +13,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import dev.shardpubsub.annotation.ShardListener;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.listener.ChannelSubscription;
-import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.node.LettuceNodeSubscriptionClient;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.test.ClientInfo;
 import dev.shardpubsub.test.EmbeddedCluster;

@@ -25,7 +25,7 @@ import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.node.LettuceNodeSubscriptionClient;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;

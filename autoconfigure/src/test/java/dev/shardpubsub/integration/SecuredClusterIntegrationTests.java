@@ -27,7 +27,7 @@ import dev.shardpubsub.event.ShardPubSubEvent;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.node.LettuceNodeSubscriptionClient;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.test.ClientInfo;
 import dev.shardpubsub.test.EmbeddedRedisCluster;

@@ -12,7 +12,7 @@ import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.listener.LettuceNodeSubscriptionClient;
+import dev.shardpubsub.node.LettuceNodeSubscriptionClient;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.test.ClientInfo;
 import dev.shardpubsub.test.EmbeddedRedisCluster;

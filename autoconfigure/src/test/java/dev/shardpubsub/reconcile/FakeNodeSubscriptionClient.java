@@ -15,10 +15,10 @@ import java.util.function.Predicate;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.cluster.SlotHash;
 
-import dev.shardpubsub.listener.MovedException;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
-import dev.shardpubsub.listener.NodeSubscriptionListener;
-import dev.shardpubsub.listener.NodeUnavailableException;
+import dev.shardpubsub.node.MovedException;
+import dev.shardpubsub.node.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionListener;
+import dev.shardpubsub.node.NodeUnavailableException;
 import dev.shardpubsub.topology.NodeAddress;
 
 /**

@@ -11,8 +11,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.support.GenericApplicationContext;
 
 import dev.shardpubsub.autoconfigure.ShardPubSubProperties;
-import dev.shardpubsub.config.ClusterClientProvider;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
+import dev.shardpubsub.node.ClusterClientProvider;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.topology.LettuceClusterTopology;
 import dev.shardpubsub.topology.TopologyWatcher;

@@ -6,9 +6,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 import dev.shardpubsub.benchmarks.SubscribeTrace.Kind;
-import dev.shardpubsub.listener.MovedException;
-import dev.shardpubsub.listener.NodeSubscriptionClient;
-import dev.shardpubsub.listener.NodeSubscriptionListener;
+import dev.shardpubsub.node.MovedException;
+import dev.shardpubsub.node.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionListener;
 import dev.shardpubsub.topology.NodeAddress;
 
 /**

@@ -1,4 +1,4 @@
-package dev.shardpubsub.config;
+package dev.shardpubsub.node;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,6 +17,10 @@ import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.StringUtils;
+
+import dev.shardpubsub.config.ClusterAuthenticationException;
+import dev.shardpubsub.config.ClusterConfigurationRequiredException;
+import dev.shardpubsub.config.ClusterModeDisabledException;
 
 /**
  * The Lettuce {@link RedisClusterClient} behind Spring Boot's {@link LettuceConnectionFactory}, so that its

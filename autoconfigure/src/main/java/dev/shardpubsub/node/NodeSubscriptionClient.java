@@ -1,4 +1,4 @@
-package dev.shardpubsub.listener;
+package dev.shardpubsub.node;
 
 import java.util.List;
 import java.util.Set;

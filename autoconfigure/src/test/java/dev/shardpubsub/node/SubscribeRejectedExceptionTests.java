@@ -1,11 +1,11 @@
-package dev.shardpubsub.listener;
+package dev.shardpubsub.node;
 
 import java.util.List;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import org.junit.jupiter.api.Test;
 
-import dev.shardpubsub.listener.SubscribeRejectedException.Reason;
+import dev.shardpubsub.node.SubscribeRejectedException.Reason;
 import dev.shardpubsub.topology.NodeAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;

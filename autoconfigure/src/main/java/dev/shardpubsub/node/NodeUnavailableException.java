@@ -1,4 +1,4 @@
-package dev.shardpubsub.listener;
+package dev.shardpubsub.node;
 
 import dev.shardpubsub.topology.NodeAddress;
 
