@@ -3,8 +3,10 @@ package dev.shardpubsub.reconcile;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiPredicate;
 
 import dev.shardpubsub.topology.NodeAddress;
@@ -27,55 +29,57 @@ import dev.shardpubsub.topology.NodeAddress;
  */
 final class RecentDeliveries {
 
-	private final ArrayDeque<Delivery> current = new ArrayDeque<>();
-
-	private final ArrayDeque<Delivery> previous = new ArrayDeque<>();
+	/** What each delivering node delivered within the window, oldest first. */
+	private final Map<NodeAddress, ArrayDeque<Delivery>> delivered = new HashMap<>(4);
 
 	/** Recent messages from the standby, not delivered: replayed if it takes over. */
 	private final ArrayDeque<Delivery> standby = new ArrayDeque<>();
 
-	private NodeAddress currentNode;
-
 	/**
 	 * Record a delivery from a node, unless it is a copy of one another node of the shard made within the window.
+	 * Usually one node delivers; two do while a take-over is under way (the old holder until it drops the slot, the
+	 * new master from its first message), and after a switch the old node's deliveries are kept for one window.
 	 * @param node the node the message came from
 	 * @param payload the payload
 	 * @param nowNanos the time on the {@link System#nanoTime()} clock
 	 * @param windowNanos how long a delivery is remembered (positive)
-	 * @param sameShard whether two nodes serve the same shard (asked only when the delivering node changes)
+	 * @param sameShard whether two nodes serve the same shard (asked only while another node's deliveries are kept)
 	 * @return {@code true} if the message is a copy and must not be delivered
 	 */
 	synchronized boolean isCopy(NodeAddress node, byte[] payload, long nowNanos, long windowNanos,
 			BiPredicate<NodeAddress, NodeAddress> sameShard) {
 		long oldest = nowNanos - windowNanos;
-		evict(this.current, oldest);
-		evict(this.previous, oldest);
-		if (!node.equals(this.currentNode)) {
-			switchTo(node, sameShard);
+		ArrayDeque<Delivery> own = null;
+		Iterator<Map.Entry<NodeAddress, ArrayDeque<Delivery>>> nodes = this.delivered.entrySet().iterator();
+		while (nodes.hasNext()) {
+			Map.Entry<NodeAddress, ArrayDeque<Delivery>> entry = nodes.next();
+			ArrayDeque<Delivery> deliveries = entry.getValue();
+			evict(deliveries, oldest);
+			if (entry.getKey().equals(node)) {
+				own = deliveries;
+			}
+			else if (deliveries.isEmpty()) {
+				nodes.remove();
+			}
+			else if (sameShard.test(entry.getKey(), node) && removeMatch(deliveries, payload)) {
+				return true;
+			}
 		}
-		if (!this.previous.isEmpty() && removeMatch(payload)) {
-			return true;
+		if (own == null) {
+			own = new ArrayDeque<>();
+			this.delivered.put(node, own);
 		}
-		this.current.addLast(new Delivery(node, payload, nowNanos));
+		own.addLast(new Delivery(node, payload, nowNanos));
 		return false;
 	}
 
-	private void switchTo(NodeAddress node, BiPredicate<NodeAddress, NodeAddress> sameShard) {
-		this.previous.clear();
-		if (this.currentNode != null && sameShard.test(this.currentNode, node)) {
-			this.previous.addAll(this.current);
-		}
-		this.currentNode = node;
-		this.current.clear();
-	}
-
-	private boolean removeMatch(byte[] payload) {
+	private static boolean removeMatch(ArrayDeque<Delivery> deliveries, byte[] payload) {
 		int index = 0;
-		for (Delivery delivery : this.previous) {
+		for (Delivery delivery : deliveries) {
 			if (Arrays.equals(delivery.payload, payload)) {
-				// This one and every earlier one: the new node delivers them in order, earlier ones came before.
+				// This one and every earlier one: the other node delivers them in order, earlier ones came before.
 				for (int i = 0; i <= index; i++) {
-					this.previous.removeFirst();
+					deliveries.removeFirst();
 				}
 				return true;
 			}

@@ -320,6 +320,12 @@ public class ShardSubscriptionReconciler
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
+				if (takesOver(slot)) {
+					// The standby dropped the slot and took it again before the holder did: it is the new master.
+					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+					this.router.promoteStandby(slot, false);
+					continue;
+				}
 				boolean bridge = slot.standbyReady();
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 				if (bridge) {
@@ -340,6 +346,60 @@ public class ShardSubscriptionReconciler
 		}
 	}
 
+	private static boolean takesOver(SlotSubscription slot) {
+		NodeAddress retaken = slot.alsoAccept;
+		return retaken != null && retaken.equals(slot.standby) && slot.standbyReady() && !slot.inFlight;
+	}
+
+	/**
+	 * The standby node dropped the slot and accepted our subscription again right after (see
+	 * {@link StandbySubscriptions#dropped}): on Redis 7.2+ and Valkey that is a replica promoted by a failover, the
+	 * slot's new master. Its messages are delivered from now on; the holder's too until it drops the slot in turn (it
+	 * may still deliver what was published on it before it learned of its demotion), copies dropped by payload. When
+	 * the holder dropped first, the move ends on this node.
+	 * @param slot the slot
+	 * @param node the standby node
+	 */
+	void standbyRetaken(SlotSubscription slot, NodeAddress node) {
+		if (!node.equals(slot.standby) || !slot.standbyReady()) {
+			return;
+		}
+		slot.alsoAcceptView = this.topology.current();
+		// What it sent before it dropped the slot goes first, in order: copies of the holder's deliveries.
+		acceptFrom(slot, node, true);
+		boolean moving = slot.holder == null || slot.holderLost;
+		if (logger.isDebugEnabled()) {
+			logger.debug("Slot " + slot.slot + ": the standby on " + node + " dropped it and took it again; "
+					+ (moving ? "the move ends there" : "delivering from it and from " + slot.holder));
+		}
+		if (moving && !slot.inFlight) {
+			this.router.promoteStandby(slot, false);
+		}
+	}
+
+	/**
+	 * A standby accepted besides the holder after its own push, seen again in a newer topology view: the holder did
+	 * not drop the slot. If the view names the standby the owner, the subscription moves there; otherwise the standby
+	 * only re-took its subscription (it was no failover), and is a standby again.
+	 * @param slot the slot
+	 */
+	void checkRetaken(SlotSubscription slot) {
+		NodeAddress retaken = slot.alsoAccept;
+		SlotOwnership view = this.topology.current();
+		if (retaken == null || view == slot.alsoAcceptView) {
+			return;
+		}
+		if (retaken.equals(view.owner(slot.slot)) && takesOver(slot) && slot.holder != null && !slot.holderLost) {
+			slot.ownerChanged(System.nanoTime());
+			slot.holderLost = true;
+			this.router.promoteStandby(slot, false);
+		}
+		else {
+			slot.alsoAccept = null;
+			slot.alsoAcceptView = null;
+		}
+	}
+
 	private void connectionLost(NodeConnectionLostEvent event) {
 		// Standbys first: the promotions below give their slots new standbys, possibly on this node again.
 		this.standby.connectionLost(event.getNode());
@@ -348,7 +408,7 @@ public class ShardSubscriptionReconciler
 				boolean promote = slot.standbyReady() && !slot.inFlight && !slot.standby.equals(event.getNode());
 				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
 				if (promote) {
-					this.router.promoteStandby(slot);
+					this.router.promoteStandby(slot, true);
 				}
 				else {
 					this.router.reconcile(slot);
@@ -396,7 +456,7 @@ public class ShardSubscriptionReconciler
 		long window = this.deduplicationWindowNanos;
 		// One channel's deliveries are ordered against a take-over (handOver), which replays the standby's.
 		synchronized (listeners.recent) {
-			if (!node.equals(slot.acceptFrom)) {
+			if (!node.equals(slot.acceptFrom) && !node.equals(slot.alsoAccept)) {
 				if (!node.equals(slot.standby)) {
 					this.ignoredMessages.incrementAndGet();
 				}
@@ -436,13 +496,28 @@ public class ShardSubscriptionReconciler
 	 * @param standby the node taking over
 	 */
 	void handOver(SlotSubscription slot, NodeAddress standby) {
+		acceptFrom(slot, standby, false);
+	}
+
+	/**
+	 * Start taking a slot's messages from its standby, replaying what it sent lately as {@link #handOver} does.
+	 * @param slot the slot
+	 * @param standby the standby node
+	 * @param alongside whether the holder's messages are taken too ({@link SlotSubscription#alsoAccept})
+	 */
+	private void acceptFrom(SlotSubscription slot, NodeAddress standby, boolean alongside) {
 		List<ChannelListeners> channels = slot.channels.stream()
 			.sorted()
 			.map(this.index::channel)
 			.filter((listeners) -> listeners != null)
 			.toList();
 		holding(channels, 0, () -> {
-			slot.acceptFrom = standby;
+			if (alongside) {
+				slot.alsoAccept = standby;
+			}
+			else {
+				slot.acceptFrom = standby;
+			}
 			long window = this.deduplicationWindowNanos;
 			if (window <= 0) {
 				return;

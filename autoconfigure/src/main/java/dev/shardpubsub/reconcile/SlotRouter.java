@@ -290,14 +290,18 @@ final class SlotRouter {
 	}
 
 	/**
-	 * The holder's connection was lost and the standby holds every channel: it becomes the holder at once, without
-	 * waiting for a command (it delivers the shard's messages already, and keeps them when it is promoted).
+	 * The holder's connection was lost, or the standby took the slot over (a failover on Redis 7.2+), and the standby
+	 * holds every channel: it becomes the holder at once, without waiting for a command (it delivers the shard's
+	 * messages already, and keeps them when it is promoted).
 	 * @param slot the slot, marked lost
+	 * @param connectionLost whether the holder's connection was lost (its subscription may come back there)
 	 */
-	void promoteStandby(SlotSubscription slot) {
+	void promoteStandby(SlotSubscription slot, boolean connectionLost) {
 		NodeAddress previous = slot.holder;
 		NodeAddress target = slot.standby;
-		slot.reason = MoveReason.STANDBY;
+		if (connectionLost) {
+			slot.reason = MoveReason.STANDBY;
+		}
 		slot.held.clear();
 		slot.held.addAll(slot.standbyHeld);
 		this.owner.handOver(slot, target);
@@ -306,11 +310,17 @@ final class SlotRouter {
 		slot.state(State.SUBSCRIBED);
 		publishMoved(slot, previous, target);
 		slot.settled();
-		slot.returnTo = previous;
+		// Back to the master once its connection is back; after a failover the old holder is no master any more.
+		slot.returnTo = connectionLost ? previous : null;
 		releaseIfIdle(previous);
-		// It delivers already; one SSUBSCRIBE confirms it still holds every channel (it repeats nothing if it does,
-		// and subscribes what a standby lost unnoticed).
-		send(slot, target, slot.channelList(), 0);
+		if (connectionLost) {
+			// It delivers already; one SSUBSCRIBE confirms it still holds every channel (it repeats nothing if it
+			// does, and subscribes what a standby lost unnoticed).
+			send(slot, target, slot.channelList(), 0);
+		}
+		else {
+			this.standby.ensure(slot);
+		}
 	}
 
 	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {

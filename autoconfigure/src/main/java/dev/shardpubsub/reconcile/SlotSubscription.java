@@ -39,6 +39,16 @@ final class SlotSubscription {
 	/** Another node of the holder's shard with a passive copy of the subscription, or null. */
 	volatile NodeAddress standby;
 
+	/**
+	 * The standby node, accepted besides the holder: it dropped the slot and took our subscription again at once,
+	 * which a replica promoted by a failover does on Redis 7.2+ and Valkey (it serves the slot now, while the old
+	 * holder may still deliver what was published on it before it learns of its demotion). Null otherwise.
+	 */
+	volatile NodeAddress alsoAccept;
+
+	/** The topology view when {@link #alsoAccept} was set. */
+	Object alsoAcceptView;
+
 	/** The standby delivering while the holder's subscription is being made again, or null. */
 	volatile NodeAddress bridge;
 
@@ -158,6 +168,8 @@ final class SlotSubscription {
 		this.returnTo = null;
 		this.swapScheduled = false;
 		this.acceptFrom = null;
+		this.alsoAccept = null;
+		this.alsoAcceptView = null;
 		this.inFlight = false;
 		this.dirty = false;
 		this.ownerChangedInFlight = false;

@@ -93,14 +93,14 @@ final class StandbySubscriptions {
 		}
 		List<String> missing = slot.channels.stream().filter((channel) -> !slot.standbyHeld.contains(channel)).toList();
 		if (!missing.isEmpty()) {
-			subscribe(slot, wanted, missing);
+			subscribe(slot, wanted, missing, false);
 		}
 		else {
 			swapIfStandbyOwns(slot);
 		}
 	}
 
-	private void subscribe(SlotSubscription slot, NodeAddress node, List<String> channels) {
+	private void subscribe(SlotSubscription slot, NodeAddress node, List<String> channels, boolean afterPush) {
 		if (logger.isDebugEnabled()) {
 			logger.debug("Standby of slot " + slot.slot + ": subscribing " + channels + " on " + node);
 		}
@@ -141,6 +141,9 @@ final class StandbySubscriptions {
 				return;
 			}
 			slot.standbyHeld.addAll(channels);
+			if (afterPush) {
+				this.owner.standbyRetaken(slot, node);
+			}
 			ensure(slot);
 		}));
 	}
@@ -227,20 +230,28 @@ final class StandbySubscriptions {
 	}
 
 	/**
-	 * The standby node dropped some channels (a server push).
+	 * The standby node dropped a channel (a server push). It is subscribed there again at once, every channel of the
+	 * slot in one command (the node drops them all together, and its pushes for the others arrive before our
+	 * answer): on Redis 7.2+ and Valkey a replica promoted by a failover drops its subscribers as it takes the slot
+	 * over, so this push is the first sign of a failover, and the node is the slot's new master. If the slot left
+	 * the shard (a reshard), the node answers {@code MOVED} and the standby is dropped.
 	 * @param slot the slot
 	 * @param channel the channel it dropped
 	 */
 	void dropped(SlotSubscription slot, String channel) {
+		NodeAddress node = slot.standby;
 		if (logger.isDebugEnabled()) {
-			logger.debug("Standby of slot " + slot.slot + ": " + slot.standby + " dropped " + channel);
+			logger.debug("Standby of slot " + slot.slot + ": " + node + " dropped " + channel);
 		}
 		slot.standbyHeld.remove(channel);
-		if (slot.standbyHeld.isEmpty()) {
-			// It no longer serves the slot (a reshard): not asked again until the topology changes.
-			slot.standbyRefused.add(slot.standby);
-			this.index.standby(slot, null);
+		if (node.equals(slot.alsoAccept)) {
+			slot.alsoAccept = null;
 		}
+		if (slot.standbyInFlight || !this.owner.isRunning()) {
+			// The command under way answers after this push: its channels are held; the rest is ensured after it.
+			return;
+		}
+		subscribe(slot, node, slot.channelList(), true);
 	}
 
 	/**
@@ -271,6 +282,9 @@ final class StandbySubscriptions {
 		}
 		this.lastView = view;
 		for (SlotSubscription slot : this.index.slots()) {
+			if (slot.alsoAccept != null) {
+				this.owner.checkRetaken(slot);
+			}
 			if (changed) {
 				slot.standbyRefused.clear();
 			}
@@ -303,8 +317,10 @@ final class StandbySubscriptions {
 			}
 		}
 		NodeAddress current = slot.standby;
-		if (current != null && candidates.contains(current) && !ownership.isFailing(current)
-				&& !slot.standbyRefused.contains(current)) {
+		// A view taken half-way through a failover places the demoted master nowhere (no slots, no master yet): the
+		// standby stays until a view puts it in another shard.
+		if (current != null && (candidates.contains(current) || ownership.shardOf(current) == null)
+				&& !ownership.isFailing(current) && !slot.standbyRefused.contains(current)) {
 			return current;
 		}
 		for (NodeAddress candidate : candidates) {

@@ -84,6 +84,10 @@ final class SubscriptionIndex {
 	void standby(SlotSubscription slot, NodeAddress standby) {
 		move(this.slotsByStandby, slot.slot, slot.standby, standby);
 		slot.standby = standby;
+		if (standby == null || !standby.equals(slot.alsoAccept)) {
+			slot.alsoAccept = null;
+			slot.alsoAcceptView = null;
+		}
 	}
 
 	private static void move(Map<NodeAddress, Set<Integer>> index, int slot, NodeAddress from, NodeAddress to) {

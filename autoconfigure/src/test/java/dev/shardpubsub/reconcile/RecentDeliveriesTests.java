@@ -90,6 +90,20 @@ class RecentDeliveriesTests {
 	}
 
 	@Test
+	void twoNodesDeliveringAtOnceDropEachOthersCopies() {
+		copy(MASTER, "1", 0);
+		copy(MASTER, "2", 1);
+		// The promoted replica delivers new messages while the old master still delivers what it had.
+		assertThat(copy(REPLICA, "10", 5)).isFalse();
+		assertThat(copy(MASTER, "3", 6)).isFalse();
+		assertThat(copy(REPLICA, "11", 7)).isFalse();
+		// A replay of what the replica heard before, arriving late: copies of the master's deliveries.
+		assertThat(copy(REPLICA, "2", 1)).isTrue();
+		assertThat(copy(REPLICA, "3", 8)).isTrue();
+		assertThat(copy(MASTER, "11", 9)).isTrue();
+	}
+
+	@Test
 	void binaryPayloadsAreComparedByContent() {
 		byte[] payload = { 0, (byte) 0xff, 10 };
 		this.recent.isCopy(MASTER, payload, 0, WINDOW, SHARDS);
