@@ -328,6 +328,13 @@ public class ShardSubscriptionReconciler
 				}
 				boolean bridge = slot.standbyReady();
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+				if (!this.topology.current().isMaster(event.getNode())) {
+					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
+					// crashed master's replica holding the slot since), so it is asked first, and no ROLE is needed:
+					// if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
+					slot.hint = event.getNode();
+					slot.roleAsked = true;
+				}
 				if (bridge) {
 					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
 					slot.bridge = slot.standby;
