@@ -24,7 +24,6 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.util.Assert;
 import org.springframework.util.backoff.BackOff;
 
 import dev.shardpubsub.event.MoveReason;
@@ -36,7 +35,6 @@ import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.node.NodeSubscriptionListener;
-import dev.shardpubsub.listener.ShardMessage;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.topology.NodeAddress;
@@ -95,13 +93,9 @@ public class ShardSubscriptionReconciler
 
 	private final AtomicLong subscribeCommands = new AtomicLong();
 
-	private final AtomicLong ignoredMessages = new AtomicLong();
-
-	private final AtomicLong droppedCopies = new AtomicLong();
-
 	private final StandbySubscriptions standby;
 
-	private volatile long deduplicationWindowNanos = DEFAULT_DEDUPLICATION_WINDOW.toNanos();
+	private final MessageGate gate;
 
 	private volatile boolean running;
 
@@ -123,6 +117,7 @@ public class ShardSubscriptionReconciler
 		this.publisher = publisher;
 		this.followMoves = followMoves;
 		this.shutdownTimeout = shutdownTimeout;
+		this.gate = new MessageGate(this.index, topology, DEFAULT_DEDUPLICATION_WINDOW);
 		this.standby = new StandbySubscriptions(this, this.index, nodes, topology);
 		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
 		this.executor = newExecutor();
@@ -204,7 +199,7 @@ public class ShardSubscriptionReconciler
 	 * @return the ignored message count
 	 */
 	public long getIgnoredMessageCount() {
-		return this.ignoredMessages.get();
+		return this.gate.ignoredCount();
 	}
 
 	/**
@@ -214,7 +209,7 @@ public class ShardSubscriptionReconciler
 	 * @see #setDeduplicationWindow(Duration)
 	 */
 	public long getDroppedCopyCount() {
-		return this.droppedCopies.get();
+		return this.gate.droppedCopyCount();
 	}
 
 	/**
@@ -232,25 +227,11 @@ public class ShardSubscriptionReconciler
 	 * @param window the window, zero to deliver every copy
 	 */
 	public void setDeduplicationWindow(Duration window) {
-		Assert.isTrue(window != null && !window.isNegative(), "The deduplication window must not be negative");
-		this.deduplicationWindowNanos = window.toNanos();
+		this.gate.setWindow(window);
 	}
 
 	Duration deduplicationWindow() {
-		return Duration.ofNanos(this.deduplicationWindowNanos);
-	}
-
-	/**
-	 * Whether one message can reach us from both nodes: they serve one shard, or our view cannot tell (during a
-	 * failover it can be half-way, showing the demoted master as neither owner nor replica). Nodes of two different
-	 * shards cannot: a message is published in one shard only.
-	 */
-	private boolean maySendCopies(NodeAddress first, NodeAddress second) {
-		SlotOwnership ownership = this.topology.current();
-		if (ownership.sameShard(first, second)) {
-			return true;
-		}
-		return ownership.shardOf(first) == null || ownership.shardOf(second) == null;
+		return this.gate.window();
 	}
 
 	/**
@@ -373,7 +354,7 @@ public class ShardSubscriptionReconciler
 		}
 		slot.alsoAcceptView = this.topology.current();
 		// What it sent before it dropped the slot goes first, in order: copies of the holder's deliveries.
-		acceptFrom(slot, node, true);
+		this.gate.acceptAlso(slot, node);
 		boolean moving = slot.holder == null || slot.holderLost;
 		if (logger.isDebugEnabled()) {
 			logger.debug("Slot " + slot.slot + ": the standby on " + node + " dropped it and took it again; "
@@ -452,108 +433,8 @@ public class ShardSubscriptionReconciler
 		this.router.connectToServingNodes();
 	}
 
-	// Message delivery, on Redis I/O threads
-
-	void deliver(NodeAddress node, String channel, byte[] payload) {
-		ChannelListeners listeners = this.index.channel(channel);
-		if (listeners == null) {
-			return;
-		}
-		SlotSubscription slot = listeners.slot;
-		long window = this.deduplicationWindowNanos;
-		// One channel's deliveries are ordered against a take-over (handOver), which replays the standby's.
-		synchronized (listeners.recent) {
-			if (!node.equals(slot.acceptFrom) && !node.equals(slot.alsoAccept)) {
-				if (!node.equals(slot.standby)) {
-					this.ignoredMessages.incrementAndGet();
-				}
-				else if (window > 0) {
-					listeners.recent.buffer(node, payload, System.nanoTime(), window);
-				}
-				return;
-			}
-			deliverAccepted(listeners, node, payload, System.nanoTime(), window);
-		}
-	}
-
-	private void deliverAccepted(ChannelListeners listeners, NodeAddress node, byte[] payload, long nanos,
-			long window) {
-		if (window > 0 && listeners.recent.isCopy(node, payload, nanos, window, this::maySendCopies)) {
-			this.droppedCopies.incrementAndGet();
-			return;
-		}
-		listeners.lastMessageAtMillis = System.currentTimeMillis();
-		ShardMessage message = new ShardMessage(listeners.channel, payload, listeners.slot.slot, node.toString());
-		for (ShardMessageSink sink : listeners.sinks.values()) {
-			try {
-				sink.accept(message);
-			}
-			catch (RuntimeException ex) {
-				logger.error("Listener sink failed for " + message, ex);
-			}
-		}
-	}
-
-	/**
-	 * Take a slot's messages from its standby from now on, first delivering what the standby sent during the last
-	 * half deduplication window and the previous node did not (its copies of the previous node's deliveries are
-	 * dropped): the standby hears the shard's messages all along, so the switch loses nothing it heard. Runs on the
-	 * reconciler's thread, holding the slot's channels so that no message of theirs overtakes the replay.
-	 * @param slot the slot
-	 * @param standby the node taking over
-	 */
 	void handOver(SlotSubscription slot, NodeAddress standby) {
-		acceptFrom(slot, standby, false);
-	}
-
-	/**
-	 * Start taking a slot's messages from its standby, replaying what it sent lately as {@link #handOver} does.
-	 * @param slot the slot
-	 * @param standby the standby node
-	 * @param alongside whether the holder's messages are taken too ({@link SlotSubscription#alsoAccept})
-	 */
-	private void acceptFrom(SlotSubscription slot, NodeAddress standby, boolean alongside) {
-		List<ChannelListeners> channels = slot.channels.stream()
-			.sorted()
-			.map(this.index::channel)
-			.filter((listeners) -> listeners != null)
-			.toList();
-		holding(channels, 0, () -> {
-			if (alongside) {
-				slot.alsoAccept = standby;
-			}
-			else {
-				slot.acceptFrom = standby;
-			}
-			long window = this.deduplicationWindowNanos;
-			if (window <= 0) {
-				return;
-			}
-			long now = System.nanoTime();
-			int replayed = 0;
-			for (ChannelListeners listeners : channels) {
-				// Half the window: the standby hears a message a little after the holder, and the holder's
-				// deliveries it is compared with are remembered for one window from their own arrival.
-				for (RecentDeliveries.Delivery buffered : listeners.recent.takeBuffered(standby, now, window / 2)) {
-					deliverAccepted(listeners, standby, buffered.payload(), buffered.nanos(), window);
-					replayed++;
-				}
-			}
-			if (logger.isDebugEnabled()) {
-				logger.debug("Slot " + slot.slot + ": handed over to " + standby + ", " + replayed
-						+ " buffered message(s) replayed, copies dropped");
-			}
-		});
-	}
-
-	private static void holding(List<ChannelListeners> channels, int from, Runnable action) {
-		if (from == channels.size()) {
-			action.run();
-			return;
-		}
-		synchronized (channels.get(from).recent) {
-			holding(channels, from + 1, action);
-		}
+		this.gate.acceptOnly(slot, standby);
 	}
 
 	// Lifecycle, and the reconciler's thread
@@ -674,7 +555,7 @@ public class ShardSubscriptionReconciler
 
 		@Override
 		public void onMessage(NodeAddress node, String channel, byte[] payload) {
-			deliver(node, channel, payload);
+			ShardSubscriptionReconciler.this.gate.deliver(node, channel, payload);
 		}
 
 		@Override
