@@ -1009,6 +1009,64 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
+	void onRedis72ThePromotedStandbysOwnPushMakesItTheHolderWithOneSubscribeAndNoRole() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y"), sink);
+		awaitSubscribed(C, "{a}x", "{a}y");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
+		assertThat(this.nodes.publish("{a}x", "before")).isEqualTo(2);
+		int mark = commands().size();
+		// CLUSTER FAILOVER on 7.2+: the promoted replica drops its subscribers first; our view is stale.
+		changeCluster(this.layout.withPromoted(C_REPLICA));
+		assertThat(this.nodes.pushSlot(C_REPLICA, SLOT_A)).hasSize(2);
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
+		barrier();
+		assertThat(sent(mark)).containsExactly(ssubscribe(C_REPLICA, "{a}x", "{a}y"));
+		// Both deliver until the old master drops the slot too: what was published on either node arrives once.
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "new")).isTrue();
+		assertThat(this.nodes.deliver(C, "{a}x", "late")).isTrue();
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "late")).isTrue();
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).hasSize(2);
+		assertThat(awaitMoves(SLOT_A, 1)).singleElement().satisfies((move) -> {
+			assertThat(move.getReason()).isEqualTo(MoveReason.SERVER_PUSH);
+			assertThat(move.getFrom()).isEqualTo(C);
+			assertThat(move.getTo()).isEqualTo(C_REPLICA);
+		});
+		barrier();
+		// No command moved it: the subscription made after the replica's own push is the holder's now.
+		assertThat(commandsSince(mark)).noneMatch(Command::isProbe)
+			.filteredOn((command) -> command.node().equals(C_REPLICA))
+			.hasSize(1);
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}y", "after")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=before@127.0.0.1:7002", "{a}x=new@127.0.0.1:7005",
+				"{a}x=late@127.0.0.1:7002", "{a}y=after@127.0.0.1:7005");
+		// The replica's copies of "before" (heard as a standby, replayed) and of "late".
+		assertThat(this.reconciler.getDroppedCopyCount()).isEqualTo(2);
+		assertThat(this.nodes.violations()).isEmpty();
+	}
+
+	@Test
+	void aStandbyWhoseShardLostTheSlotAnswersMovedAndIsDroppedWhileTheHolderKeepsDelivering() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		// A reshard seen first by the replica: it drops the slot, and answers MOVED when asked again.
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		this.nodes.push(C_REPLICA, "{a}x");
+		eventually().until(() -> sent(0).contains(ssubscribe(C_REPLICA, "{a}x")) && !this.nodes.subscribedOn(C_REPLICA)
+			.contains("{a}x"));
+		barrier();
+		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002");
+		assertThat(moves(SLOT_A)).isEmpty();
+	}
+
+	@Test
 	void stopUnsubscribesTheStandbyToo() {
 		this.standby = true;
 		start();
