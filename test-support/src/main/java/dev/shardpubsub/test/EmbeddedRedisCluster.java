@@ -134,6 +134,14 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	}
 
 	/**
+	 * The name and version of the servers, as the first running node reports it.
+	 * @return e.g. Redis 7.0.15 or Valkey 8.0.1
+	 */
+	public ServerVersion serverVersion() {
+		return this.nodes.stream().filter(RedisNode::isLive).findFirst().orElseThrow().serverVersion();
+	}
+
+	/**
 	 * All node addresses, the value for {@code spring.data.redis.cluster.nodes}.
 	 * @return e.g. {@code "127.0.0.1:21001,127.0.0.1:21002,..."}
 	 */

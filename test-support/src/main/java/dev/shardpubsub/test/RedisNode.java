@@ -50,6 +50,8 @@ public final class RedisNode {
 
 	private volatile boolean paused;
 
+	private volatile ServerVersion serverVersion;
+
 	private StatefulRedisConnection<String, String> connection;
 
 	RedisNode(EmbeddedRedisCluster cluster, int port, Path directory, RedisServerBinary binary, RedisClient client) {
@@ -119,6 +121,19 @@ public final class RedisNode {
 			return role instanceof List<?> list && !list.isEmpty() && "master".equals(list.get(0));
 		}
 		return this.cluster.operations().currentView().isMaster(this.nodeId);
+	}
+
+	/**
+	 * The server's name and version, read once from {@code INFO server}.
+	 * @return e.g. Redis 7.0.15 or Valkey 8.0.1
+	 */
+	public ServerVersion serverVersion() {
+		ServerVersion version = this.serverVersion;
+		if (version == null) {
+			version = ServerVersion.parse(commands().info("server"));
+			this.serverVersion = version;
+		}
+		return version;
 	}
 
 	/**
