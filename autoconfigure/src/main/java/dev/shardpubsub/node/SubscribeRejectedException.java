@@ -65,7 +65,12 @@ public class SubscribeRejectedException extends RuntimeException {
 							+ channels,
 					error);
 		}
-		if (upper.startsWith("NOPERM") && upper.contains("CHANNEL")) {
+		if (!upper.startsWith("NOPERM")) {
+			return null;
+		}
+		// The wording differs by server: only NOPERM is stable, and from 7.2 the text names the user, which may
+		// contain "channel".
+		if (!upper.contains("PERMISSIONS TO RUN") && upper.contains("CHANNEL")) {
 			String which = (channels.size() == 1) ? "channel " + channels
 					: "one of the channels " + channels + " (one " + command + " covers every channel of a slot, so "
 							+ "a forbidden channel fails its whole slot)";
@@ -74,13 +79,10 @@ public class SubscribeRejectedException extends RuntimeException {
 							+ "channel rules (&pattern) must allow them",
 					error);
 		}
-		if (upper.startsWith("NOPERM")) {
-			return new SubscribeRejectedException(Reason.COMMAND_NOT_PERMITTED, node, channels, answer,
-					"The Redis user may not run " + command + " on " + node + " ('" + answer + "'): grant it +"
-							+ command.toLowerCase(Locale.ROOT) + " or +@pubsub; channels " + channels,
-					error);
-		}
-		return null;
+		return new SubscribeRejectedException(Reason.COMMAND_NOT_PERMITTED, node, channels, answer,
+				"The Redis user may not run " + command + " on " + node + " ('" + answer + "'): grant it +"
+						+ command.toLowerCase(Locale.ROOT) + " or +@pubsub; channels " + channels,
+				error);
 	}
 
 	/**

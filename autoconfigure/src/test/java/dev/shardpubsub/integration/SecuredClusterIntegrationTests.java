@@ -90,9 +90,10 @@ class SecuredClusterIntegrationTests {
 
 			SubscriptionFailedEvent alone = failure(recorder, "secret:{c}");
 			assertThat(alone.getChannels()).containsExactly("secret:{c}");
-			assertThat(alone.getReason()).startsWith("Permission denied for channel [secret:{c}] on " + alone.getNode())
-				.contains("NOPERM this user has no permissions to access one of the channels")
-				.contains("ACL channel rules (&pattern)");
+			// The error class and our own words; the server's wording differs by version.
+			assertThat(alone.getReason())
+				.startsWith("Permission denied for channel [secret:{c}] on " + alone.getNode() + " ('NOPERM ")
+				.endsWith("'): the Redis user's ACL channel rules (&pattern) must allow them");
 			assertThat(alone.willRetry()).isTrue();
 			assertThat(output).contains("Could not subscribe 1 channel(s) of slot " + cluster.slotOf("secret:{c}"))
 				.contains("Permission denied for channel [secret:{c}]");
@@ -119,10 +120,11 @@ class SecuredClusterIntegrationTests {
 		try (ConfigurableApplicationContext context = run("nossubscribe", APP_PASSWORD, "orders:{x}")) {
 			RecordingApp.Recorder recorder = RecordingApp.recorder(context);
 			await().atMost(WAIT).until(() -> failure(recorder, "orders:{x}") != null);
-			assertThat(failure(recorder, "orders:{x}").getReason()).startsWith("The Redis user may not run SSUBSCRIBE on ")
-				.contains("NOPERM this user has no permissions to run the 'ssubscribe' command")
-				.contains("grant it +ssubscribe or +@pubsub")
-				.contains("[orders:{x}]");
+			SubscriptionFailedEvent failure = failure(recorder, "orders:{x}");
+			// The error class and our own words; the server's wording differs by version.
+			assertThat(failure.getReason())
+				.startsWith("The Redis user may not run SSUBSCRIBE on " + failure.getNode() + " ('NOPERM ")
+				.endsWith("'): grant it +ssubscribe or +@pubsub; channels [orders:{x}]");
 		}
 	}
 

@@ -56,6 +56,25 @@ class SubscribeRejectedExceptionTests {
 	}
 
 	@Test
+	void wordingOfRedis72AndValkeyIsUnderstoodToo() {
+		SubscribeRejectedException channel = of(true, List.of("secret:{x}"), "NOPERM No permissions to access a channel");
+		assertThat(channel.getReason()).isEqualTo(Reason.CHANNEL_NOT_PERMITTED);
+		assertThat(channel).hasMessageStartingWith("Permission denied for channel [secret:{x}] on 127.0.0.1:7000 ('NOPERM ");
+		SubscribeRejectedException command = of(true, List.of("orders:{eu}"),
+				"NOPERM User app has no permissions to run the 'ssubscribe' command");
+		assertThat(command.getReason()).isEqualTo(Reason.COMMAND_NOT_PERMITTED);
+		assertThat(command).hasMessageStartingWith("The Redis user may not run SSUBSCRIBE on 127.0.0.1:7000 ('NOPERM ")
+			.hasMessageContaining("grant it +ssubscribe or +@pubsub");
+	}
+
+	@Test
+	void userNamedLikeAChannelIsNotTakenForAForbiddenChannel() {
+		SubscribeRejectedException rejected = of(true, List.of("orders:{eu}"),
+				"NOPERM User channel-reader has no permissions to run the 'ssubscribe' command");
+		assertThat(rejected.getReason()).isEqualTo(Reason.COMMAND_NOT_PERMITTED);
+	}
+
+	@Test
 	void otherErrorsAreLeftAlone() {
 		assertThat(of(true, List.of("a"), "CROSSSLOT Keys in request don't hash to the same slot")).isNull();
 		assertThat(of(true, List.of("a"), "MOVED 15495 127.0.0.1:7002")).isNull();
