@@ -300,7 +300,7 @@ public class ShardSubscriptionReconciler
 				continue;
 			}
 			SlotSubscription slot = listeners.slot;
-			if (event.getNode().equals(slot.holder) && !slot.holderLost) {
+			if (event.getNode().equals(slot.holder) && !slot.holderLost()) {
 				if (takesOver(slot)) {
 					// The standby dropped the slot and took it again before the holder did: it is the new master.
 					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
@@ -313,12 +313,11 @@ public class ShardSubscriptionReconciler
 					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
 					// crashed master's replica holding the slot since), so it is asked first, and no ROLE is needed:
 					// if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
-					slot.hint = event.getNode();
-					slot.roleAsked = true;
+					slot.tryFirstWithoutRole(event.getNode());
 				}
 				if (bridge) {
 					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
-					slot.bridge = slot.standby;
+					slot.bridgedBy(slot.standby);
 					handOver(slot, slot.standby);
 				}
 				if (logger.isDebugEnabled()) {
@@ -355,7 +354,7 @@ public class ShardSubscriptionReconciler
 		slot.alsoAcceptView = this.topology.current();
 		// What it sent before it dropped the slot goes first, in order: copies of the holder's deliveries.
 		this.gate.acceptAlso(slot, node);
-		boolean moving = slot.holder == null || slot.holderLost;
+		boolean moving = slot.holder == null || slot.holderLost();
 		if (logger.isDebugEnabled()) {
 			logger.debug("Slot " + slot.slot + ": the standby on " + node + " dropped it and took it again; "
 					+ (moving ? "the move ends there" : "delivering from it and from " + slot.holder));
@@ -377,9 +376,8 @@ public class ShardSubscriptionReconciler
 		if (retaken == null || view == slot.alsoAcceptView) {
 			return;
 		}
-		if (retaken.equals(view.owner(slot.slot)) && takesOver(slot) && slot.holder != null && !slot.holderLost) {
-			slot.ownerChanged(System.nanoTime());
-			slot.holderLost = true;
+		if (retaken.equals(view.owner(slot.slot)) && takesOver(slot) && slot.holder != null && !slot.holderLost()) {
+			slot.lost(MoveReason.TOPOLOGY_CHANGE, System.nanoTime());
 			this.router.promoteStandby(slot, false);
 		}
 		else {
@@ -392,7 +390,7 @@ public class ShardSubscriptionReconciler
 		// Standbys first: the promotions below give their slots new standbys, possibly on this node again.
 		this.standby.connectionLost(event.getNode());
 		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
-			if (!slot.holderLost) {
+			if (!slot.holderLost()) {
 				boolean promote = slot.standbyReady() && !slot.inFlight && !slot.standby.equals(event.getNode());
 				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
 				if (promote) {
@@ -416,7 +414,7 @@ public class ShardSubscriptionReconciler
 				slot.ownerChangedInFlight = true;
 				slot.dirty = true;
 			}
-			else if (slot.holder == null || slot.holderLost) {
+			else if (slot.holder == null || slot.holderLost()) {
 				// Waiting for a node: try the new owner now rather than on the retry timer.
 				slot.cancelRetry();
 				slot.failedNodes.clear();
@@ -496,7 +494,7 @@ public class ShardSubscriptionReconciler
 			this.generation++;
 			List<CompletableFuture<Void>> pending = new ArrayList<>();
 			for (SlotSubscription slot : this.index.slots()) {
-				if (slot.holder != null && !slot.holderLost && !slot.held.isEmpty()) {
+				if (slot.holder != null && !slot.holderLost() && !slot.held.isEmpty()) {
 					pending.add(this.nodes.unsubscribe(slot.holder, List.copyOf(slot.held)));
 				}
 				if (slot.standby != null && !slot.standbyHeld.isEmpty()) {

@@ -15,7 +15,6 @@ import org.springframework.util.backoff.BackOffExecution;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
-import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.node.MovedException;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.node.NodeUnavailableException;
@@ -78,7 +77,7 @@ final class SlotRouter {
 			return;
 		}
 		slot.dirty = false;
-		if (slot.holder != null && !slot.holderLost) {
+		if (slot.holder != null && !slot.holderLost()) {
 			List<String> unwanted = slot.held.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
 			if (!unwanted.isEmpty()) {
 				slot.held.removeAll(unwanted);
@@ -95,7 +94,7 @@ final class SlotRouter {
 			releaseIfIdle(standbyNode);
 			return;
 		}
-		if (!slot.needsMove && slot.holder != null) {
+		if (!slot.moving() && slot.holder != null) {
 			List<String> missing = slot.channels.stream().filter((channel) -> !slot.held.contains(channel)).toList();
 			if (!missing.isEmpty()) {
 				send(slot, slot.holder, missing, 0);
@@ -119,8 +118,7 @@ final class SlotRouter {
 	 * accepts {@code SPUBLISH}) also reaches its master over the cluster bus, so taking both could duplicate it.
 	 */
 	private void askMaster(SlotSubscription slot, NodeAddress node) {
-		slot.roleAsked = true;
-		slot.inFlight = true;
+		slot.askingMaster(node);
 		long generation = this.owner.generation();
 		this.nodes.masterOf(node).whenComplete((master, error) -> this.owner.execute(() -> {
 			if (generation != this.owner.generation()) {
@@ -134,10 +132,9 @@ final class SlotRouter {
 				logger.debug("Slot " + slot.slot + ": " + node + " dropped it, took it back and follows "
 						+ ((error != null) ? "an unknown master (" + error.getMessage() + ")" : master));
 			}
-			if (error == null && master != null && !master.equals(node) && slot.holderLost) {
+			if (error == null && master != null && !master.equals(node) && slot.holderLost()) {
 				// Held on the replica now; the move goes on to its master.
-				slot.holderLost = false;
-				slot.hint = master;
+				slot.heldOnReplicaOf(master);
 				reconcile(slot);
 			}
 			else {
@@ -185,7 +182,7 @@ final class SlotRouter {
 
 	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
 		slot.inFlight = true;
-		if ((slot.holder == null || slot.holderLost) && slot.bridge == null) {
+		if ((slot.holder == null || slot.holderLost()) && slot.bridge() == null) {
 			// Nothing else delivers these channels any more: take the target's messages from the first one.
 			slot.acceptFrom = target;
 		}
@@ -199,7 +196,7 @@ final class SlotRouter {
 		}
 		long generation = this.owner.generation();
 		result.whenComplete((ignored, error) -> {
-			if (error == null && (slot.bridge == null || !target.equals(slot.holder))) {
+			if (error == null && (slot.bridge() == null || !target.equals(slot.holder))) {
 				// On the I/O thread, before the node's next message: a make-before-break switch loses nothing.
 				// (While a standby bridges the move, the node that dropped the slot takes nothing over yet.)
 				slot.acceptFrom = target;
@@ -240,20 +237,21 @@ final class SlotRouter {
 
 	private void subscribed(SlotSubscription slot, NodeAddress target, List<String> channels) {
 		NodeAddress previous = slot.holder;
-		if (slot.needsMove && slot.holderLost && slot.reason == MoveReason.SERVER_PUSH && target.equals(previous)
-				&& !slot.roleAsked) {
+		SlotPhase.Moving move = slot.move();
+		if (move != null && move.holderLost() && move.reason() == MoveReason.SERVER_PUSH && target.equals(previous)
+				&& !move.roleAsked()) {
 			slot.held.addAll(channels);
 			// Nothing from it is accepted until we know where the slot lives: as a replica it still delivers what
 			// publishers with a stale view publish on it, and passes that on to its master over the cluster bus,
 			// which delivers it again once we are subscribed there.
-			slot.acceptFrom = slot.bridge;
+			slot.acceptFrom = slot.bridge();
 			askMaster(slot, target);
 			return;
 		}
 		// Not a move: a redirect back to the holder that still has them, or a slot no listener wants any more.
-		boolean moved = slot.needsMove && (slot.holderLost || !target.equals(previous)) && !slot.channels.isEmpty();
+		boolean moved = move != null && (move.holderLost() || !target.equals(previous)) && !slot.channels.isEmpty();
 		if (!target.equals(previous)) {
-			if (previous != null && !slot.holderLost && !slot.held.isEmpty()) {
+			if (previous != null && !slot.holderLost() && !slot.held.isEmpty()) {
 				unsubscribe(previous, List.copyOf(slot.held));
 			}
 			slot.held.clear();
@@ -265,7 +263,6 @@ final class SlotRouter {
 		}
 		slot.held.addAll(channels);
 		slot.acceptFrom = target;
-		slot.state(State.SUBSCRIBED);
 		if (moved) {
 			slot.returnTo = null;
 			publishMoved(slot, previous, target);
@@ -300,14 +297,13 @@ final class SlotRouter {
 		NodeAddress previous = slot.holder;
 		NodeAddress target = slot.standby;
 		if (connectionLost) {
-			slot.reason = MoveReason.STANDBY;
+			slot.movedBecause(MoveReason.STANDBY);
 		}
 		slot.held.clear();
 		slot.held.addAll(slot.standbyHeld);
 		this.owner.handOver(slot, target);
 		this.standby.promoted(slot);
 		this.index.holder(slot, target);
-		slot.state(State.SUBSCRIBED);
 		publishMoved(slot, previous, target);
 		slot.settled();
 		// Back to the master once its connection is back; after a failover the old holder is no master any more.
@@ -324,13 +320,14 @@ final class SlotRouter {
 	}
 
 	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {
-		Duration gap = Duration.ofNanos(System.nanoTime() - slot.detectedNanos);
-		MoveReason reason = (slot.reason == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
-				: slot.reason;
+		SlotPhase.Moving move = slot.move();
+		Duration gap = Duration.ofNanos(System.nanoTime() - move.detectedNanos());
+		MoveReason reason = (move.reason() == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
+				: move.reason();
 		slot.moves++;
 		slot.lastGap = gap;
 		SubscriptionMovedEvent event = new SubscriptionMovedEvent(this.owner, slot.slot, slot.channelList(), previous,
-				target, gap, reason, slot.detectedNanos);
+				target, gap, reason, move.detectedNanos());
 		if (logger.isDebugEnabled()) {
 			logger.debug("Moved " + event);
 		}
@@ -339,7 +336,7 @@ final class SlotRouter {
 
 	private void subscribeFailed(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects,
 			Throwable error) {
-		boolean fromHolder = target.equals(slot.holder) && !slot.holderLost;
+		boolean fromHolder = target.equals(slot.holder) && !slot.holderLost();
 		if (error instanceof MovedException moved) {
 			this.topology.requestRefreshSoon();
 			if (fromHolder) {
@@ -350,7 +347,7 @@ final class SlotRouter {
 				return;
 			}
 			slot.hint = moved.getTarget();
-			send(slot, moved.getTarget(), slot.needsMove ? slot.channelList() : channels, redirects + 1);
+			send(slot, moved.getTarget(), slot.moving() ? slot.channelList() : channels, redirects + 1);
 			return;
 		}
 		if (error instanceof NodeUnavailableException) {
@@ -364,7 +361,7 @@ final class SlotRouter {
 				if (logger.isDebugEnabled()) {
 					logger.debug("Slot " + slot.slot + ": " + error.getMessage() + "; trying " + next);
 				}
-				send(slot, next, slot.needsMove || slot.holder == null ? slot.channelList() : channels, redirects);
+				send(slot, next, slot.moving() || slot.holder == null ? slot.channelList() : channels, redirects);
 				return;
 			}
 		}
@@ -375,9 +372,7 @@ final class SlotRouter {
 		this.topology.requestRefreshSoon();
 		slot.failedNodes.clear();
 		slot.hint = null;
-		if (slot.holder == null || slot.holderLost) {
-			slot.state(State.UNCOVERED);
-		}
+		slot.uncovered();
 		if (slot.backOff == null) {
 			slot.backOff = this.retryBackOff.start();
 		}
@@ -405,8 +400,8 @@ final class SlotRouter {
 
 	private void retry(SlotSubscription slot) {
 		slot.retry = null;
-		if (slot.needsMove) {
-			slot.reason = MoveReason.UNCOVERED_RETRY;
+		if (slot.moving()) {
+			slot.movedBecause(MoveReason.UNCOVERED_RETRY);
 		}
 		reconcile(slot);
 	}

@@ -49,9 +49,6 @@ final class SlotSubscription {
 	/** The topology view when {@link #alsoAccept} was set. */
 	Object alsoAcceptView;
 
-	/** The standby delivering while the holder's subscription is being made again, or null. */
-	volatile NodeAddress bridge;
-
 	/** The master whose lost connection made its standby the holder: the subscription returns there. */
 	NodeAddress returnTo;
 
@@ -67,6 +64,10 @@ final class SlotSubscription {
 	/** Nodes that refused or failed a standby subscription, not tried again until the topology changes. */
 	final Set<NodeAddress> standbyRefused = new HashSet<>();
 
+	/** Where the subscription is in its life: every change goes through the transitions below. */
+	private volatile SlotPhase phase = new SlotPhase.Pending();
+
+	/** What the read API shows: the phase's state, or {@link State#UNCOVERED} while no node can be reached. */
 	volatile State state = State.PENDING;
 
 	volatile Instant stateSince = Instant.now();
@@ -75,56 +76,94 @@ final class SlotSubscription {
 
 	volatile Duration lastGap;
 
-	// A move under way
+	// One command (SSUBSCRIBE or ROLE) at a time per slot
+
+	/** A command for the slot is under way. */
 	boolean inFlight;
 
+	/** Reconcile again when it answers. */
 	boolean dirty;
-
-	boolean needsMove;
-
-	boolean holderLost;
-
-	/** The node that pushed was asked for its master already during this move. */
-	boolean roleAsked;
 
 	/** The topology showed a new owner while a subscribe was in flight: check the result against it. */
 	boolean ownerChangedInFlight;
 
-	MoveReason reason;
+	// Finding a node: reset when the slot settles
 
-	long detectedNanos;
-
+	/** A node to try first: learned from MOVED or ROLE, or the replica that pushed. */
 	NodeAddress hint;
 
+	/** Nodes that failed during this attempt. */
 	final Set<NodeAddress> failedNodes = new HashSet<>();
 
 	BackOffExecution backOff;
 
 	ScheduledFuture<?> retry;
 
+	/** The failure was logged at WARN already (once per episode). */
 	boolean failureLogged;
 
 	SlotSubscription(int slot) {
 		this.slot = slot;
 	}
 
-	void state(State newState) {
+	SlotPhase phase() {
+		return this.phase;
+	}
+
+	/**
+	 * The move under way, or {@code null} when there is none.
+	 */
+	SlotPhase.Moving move() {
+		SlotPhase current = this.phase;
+		if (current instanceof SlotPhase.Moving moving) {
+			return moving;
+		}
+		return (current instanceof SlotPhase.AskingMaster asking) ? asking.move() : null;
+	}
+
+	boolean moving() {
+		return move() != null;
+	}
+
+	/**
+	 * Whether the holder's subscription is gone and a move makes it again.
+	 */
+	boolean holderLost() {
+		SlotPhase.Moving move = move();
+		return move != null && move.holderLost();
+	}
+
+	/**
+	 * The standby delivering while the move finds the slot's node, or {@code null}.
+	 */
+	NodeAddress bridge() {
+		SlotPhase.Moving move = move();
+		return (move != null) ? move.bridge() : null;
+	}
+
+	private void phase(SlotPhase next) {
+		this.phase = next;
+	}
+
+	private void state(State newState) {
 		if (this.state != newState) {
 			this.state = newState;
 			this.stateSince = Instant.now();
 		}
 	}
 
+	// Transitions
+
 	/**
 	 * The holder lost these subscriptions (a push, a lost connection): they must be made again.
 	 */
 	void lost(MoveReason why, long nanos) {
-		if (!this.needsMove || !this.holderLost) {
-			this.reason = why;
-			this.detectedNanos = nanos;
-		}
-		this.needsMove = true;
-		this.holderLost = true;
+		SlotPhase current = this.phase;
+		SlotPhase.Moving move = move();
+		SlotPhase.Moving next = (move != null) ? move.lost(why, nanos) : new SlotPhase.Moving(why, nanos, true, null,
+				false);
+		phase((current instanceof SlotPhase.AskingMaster asking) ? new SlotPhase.AskingMaster(next, asking.node())
+				: next);
 		this.held.clear();
 		state(State.MOVING);
 	}
@@ -133,22 +172,68 @@ final class SlotSubscription {
 	 * The topology shows another owner while the holder still holds them: move, make before break.
 	 */
 	void ownerChanged(long nanos) {
-		if (!this.needsMove) {
-			this.reason = MoveReason.TOPOLOGY_CHANGE;
-			this.detectedNanos = nanos;
-		}
-		this.needsMove = true;
-		if (this.holder == null) {
-			this.holderLost = true;
+		if (move() == null) {
+			phase(new SlotPhase.Moving(MoveReason.TOPOLOGY_CHANGE, nanos, this.holder == null, null, false));
 		}
 	}
 
+	/**
+	 * The standby delivers while the move finds the slot's node.
+	 */
+	void bridgedBy(NodeAddress standby) {
+		phase(move().bridgedBy(standby));
+	}
+
+	/**
+	 * The node to ask first is a replica that pushed: if it accepts, it serves the slot; no {@code ROLE} needed.
+	 */
+	void tryFirstWithoutRole(NodeAddress replica) {
+		phase(move().withoutRole());
+		this.hint = replica;
+	}
+
+	/**
+	 * The node that dropped the slot took it back: ask it for its master.
+	 */
+	void askingMaster(NodeAddress node) {
+		phase(new SlotPhase.AskingMaster(move().withoutRole(), node));
+		this.inFlight = true;
+	}
+
+	/**
+	 * The node asked follows another master: the subscription is held on it (a replica) and moves on there.
+	 */
+	void heldOnReplicaOf(NodeAddress master) {
+		phase(move().heldOnReplica());
+		this.hint = master;
+	}
+
+	/**
+	 * The move is reported with this reason (a standby took over, a retry after the slot was uncovered).
+	 */
+	void movedBecause(MoveReason why) {
+		phase(move().because(why));
+	}
+
+	/**
+	 * No reachable node serves the slot: shown as uncovered while the holder's subscription is gone.
+	 */
+	void uncovered() {
+		if (this.holder == null || holderLost()) {
+			state(State.UNCOVERED);
+		}
+	}
+
+	/**
+	 * The holder confirmed the channels: the move, if any, is over.
+	 */
 	void settled() {
-		this.bridge = null;
-		this.roleAsked = false;
-		this.needsMove = false;
-		this.holderLost = false;
-		this.reason = null;
+		phase(new SlotPhase.Settled());
+		state(State.SUBSCRIBED);
+		clearAttempts();
+	}
+
+	private void clearAttempts() {
 		this.hint = null;
 		this.failedNodes.clear();
 		this.backOff = null;
@@ -160,7 +245,8 @@ final class SlotSubscription {
 	 * Forget where the slot was held and any move under way (the channels stay wanted).
 	 */
 	void reset() {
-		settled();
+		phase(new SlotPhase.Pending());
+		clearAttempts();
 		this.held.clear();
 		this.standbyHeld.clear();
 		this.standbyRefused.clear();

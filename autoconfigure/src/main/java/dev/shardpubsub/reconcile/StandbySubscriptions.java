@@ -29,7 +29,7 @@ import dev.shardpubsub.topology.TopologyWatcher;
 final class StandbySubscriptions {
 
 	/** Refused nodes are asked again at least every this many periodic checks (a node restarted unnoticed). */
-	private static final int RETRY_REFUSED_EVERY = 30;
+	private static final int RETRY_REFUSED_EVERY = 5;
 
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
@@ -70,7 +70,7 @@ final class StandbySubscriptions {
 	 * @param slot the slot
 	 */
 	void ensure(SlotSubscription slot) {
-		if (!this.owner.isRunning() || slot.standbyInFlight || slot.inFlight || slot.needsMove || slot.holderLost) {
+		if (!this.owner.isRunning() || slot.standbyInFlight || slot.inFlight || slot.moving()) {
 			// Left alone during a move: it may be bridging it.
 			return;
 		}
@@ -173,8 +173,8 @@ final class StandbySubscriptions {
 	private boolean canSwap(SlotSubscription slot) {
 		NodeAddress master = slot.standby;
 		NodeAddress replica = slot.holder;
-		if (master == null || replica == null || !master.equals(slot.returnTo) || slot.inFlight || slot.needsMove
-				|| slot.holderLost || slot.standbyInFlight || !slot.standbyReady()
+		if (master == null || replica == null || !master.equals(slot.returnTo) || slot.inFlight || slot.moving()
+				|| slot.standbyInFlight || !slot.standbyReady()
 				|| !slot.held.containsAll(slot.channels)) {
 			return false;
 		}
