@@ -1,0 +1,239 @@
+package dev.shardpubsub.publish;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Future;
+
+/**
+ * One message on its way: the {@code SPUBLISH} that carries it now (sent on a cluster connection, routed by Lettuce
+ * to the node its view names for the slot), and the future the caller holds. A message stranded on a lost node
+ * connection is sent again and its earlier command cancelled, which Lettuce then never writes: the caller's future
+ * completes with the answer of exactly one command.
+ */
+final class PublishAttempt {
+
+	private final String channel;
+
+	private final byte[] payload;
+
+	private final int slot;
+
+	private final CompletableFuture<Long> result = new CompletableFuture<>();
+
+	private Object connection;
+
+	private PublishNode node;
+
+	private CompletableFuture<Long> command;
+
+	private long sentNanos;
+
+	private long firstSentNanos;
+
+	private int resends;
+
+	private Throwable orphanedBy;
+
+	PublishAttempt(String channel, byte[] payload, int slot) {
+		this.channel = channel;
+		this.payload = payload;
+		this.slot = slot;
+	}
+
+	String channel() {
+		return this.channel;
+	}
+
+	byte[] payload() {
+		return this.payload;
+	}
+
+	int slot() {
+		return this.slot;
+	}
+
+	/** @return the caller's future: the answer of the command that carried the message */
+	CompletableFuture<Long> result() {
+		return this.result;
+	}
+
+	synchronized Object connection() {
+		return this.connection;
+	}
+
+	/** @return the node the view named for the slot when the command was sent, or {@code null} */
+	synchronized PublishNode node() {
+		return this.node;
+	}
+
+	synchronized long sentNanos() {
+		return this.sentNanos;
+	}
+
+	synchronized int resends() {
+		return this.resends;
+	}
+
+	/** @return when the message was first sent */
+	synchronized long firstSentNanos() {
+		return this.firstSentNanos;
+	}
+
+	/** @return whether the message lost its command to a connection failure and waits to be sent again */
+	synchronized boolean isOrphaned() {
+		return this.orphanedBy != null;
+	}
+
+	/** @return whether the caller has an answer */
+	boolean isDone() {
+		return this.result.isDone();
+	}
+
+	/**
+	 * Record the command now carrying the message.
+	 * @param connection the connection it was sent on
+	 * @param node the node the view named for the slot, or {@code null}
+	 * @param command the command's future
+	 * @param nanos when it was sent
+	 */
+	synchronized void sent(Object connection, PublishNode node, CompletableFuture<Long> command, long nanos) {
+		this.connection = connection;
+		this.node = node;
+		this.command = command;
+		this.sentNanos = nanos;
+		this.orphanedBy = null;
+		if (this.firstSentNanos == 0) {
+			this.firstSentNanos = nanos;
+		}
+	}
+
+	/**
+	 * The command failed with its connection (Lettuce fails the oldest command it waits for when the connection
+	 * breaks): keep the message for sending again.
+	 * @param command the command that failed
+	 * @param error its failure, reported if the message cannot be sent again
+	 * @return whether it was the command carrying the message
+	 */
+	synchronized boolean orphan(Future<Long> command, Throwable error) {
+		if (this.command != command || isDone()) {
+			return false;
+		}
+		this.command = null;
+		this.orphanedBy = error;
+		return true;
+	}
+
+	/**
+	 * Take an orphaned message to send it again.
+	 * @return whether it was orphaned (and still is not answered)
+	 */
+	synchronized boolean adopt() {
+		if (this.orphanedBy == null || isDone()) {
+			return false;
+		}
+		this.orphanedBy = null;
+		this.resends++;
+		return true;
+	}
+
+	/**
+	 * Give up on an orphaned message: the caller gets the failure that orphaned it.
+	 * @return whether the message was orphaned
+	 */
+	boolean abandon() {
+		Throwable error;
+		synchronized (this) {
+			error = this.orphanedBy;
+			this.orphanedBy = null;
+		}
+		return error != null && complete(null, error);
+	}
+
+	/**
+	 * Fail the message, whatever carries it (the publisher is closing).
+	 * @param error the failure
+	 */
+	void fail(Throwable error) {
+		CompletableFuture<Long> current;
+		synchronized (this) {
+			current = this.command;
+			this.command = null;
+			this.orphanedBy = null;
+		}
+		if (current != null) {
+			current.cancel(false);
+		}
+		complete(null, error);
+	}
+
+	/**
+	 * A command ended: complete the caller's future, unless a later command carries the message.
+	 * @param command the command that ended
+	 * @param receivers its answer
+	 * @param error or its failure
+	 * @return whether the caller's future was completed
+	 */
+	synchronized boolean ended(Future<Long> command, Long receivers, Throwable error) {
+		if (this.command != command) {
+			return false;
+		}
+		this.command = null;
+		return complete(receivers, error);
+	}
+
+	/**
+	 * Take the message off a command that failed, to send it again.
+	 * @param command the command that failed
+	 * @return whether it was the command carrying the message
+	 */
+	synchronized boolean release(Future<Long> command) {
+		if (this.command != command) {
+			return false;
+		}
+		this.command = null;
+		this.resends++;
+		return true;
+	}
+
+	/**
+	 * Take the message off its current command so that it can be sent again: the command is cancelled (Lettuce
+	 * skips a cancelled command it has not written yet). If the command ended meanwhile, the caller gets its answer
+	 * instead.
+	 * @return whether the message must be sent again
+	 */
+	boolean withdraw() {
+		CompletableFuture<Long> current;
+		synchronized (this) {
+			current = this.command;
+			if (current == null || current.isDone()) {
+				return false;
+			}
+			this.command = null;
+			this.resends++;
+		}
+		if (current.cancel(false)) {
+			return true;
+		}
+		// The answer came between the check and the cancel: it is the caller's.
+		try {
+			complete(current.join(), null);
+		}
+		catch (CompletionException ex) {
+			complete(null, ex.getCause());
+		}
+		catch (RuntimeException ex) {
+			complete(null, ex);
+		}
+		return false;
+	}
+
+	private boolean complete(Long receivers, Throwable error) {
+		return (error != null) ? this.result.completeExceptionally(error) : this.result.complete(receivers);
+	}
+
+	@Override
+	public String toString() {
+		return "SPUBLISH " + this.channel + " (slot " + this.slot + ")";
+	}
+
+}

@@ -1,0 +1,29 @@
+package dev.shardpubsub.publish;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+
+/**
+ * A cluster node as the publisher addresses it: host and port, the key of Lettuce's connections for slot routing.
+ *
+ * @param host the host
+ * @param port the port
+ */
+record PublishNode(String host, int port) {
+
+	/**
+	 * The node of a Lettuce partition.
+	 * @param node the partition, or {@code null}
+	 * @return the node, or {@code null} if there is none or it has no address
+	 */
+	static PublishNode of(RedisClusterNode node) {
+		RedisURI uri = (node != null) ? node.getUri() : null;
+		return (uri != null) ? new PublishNode(uri.getHost(), uri.getPort()) : null;
+	}
+
+	@Override
+	public String toString() {
+		return this.host + ":" + this.port;
+	}
+
+}

@@ -1,0 +1,211 @@
+package dev.shardpubsub.integration;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.RedisClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.test.context.SpringBootTest;
+
+import dev.shardpubsub.integration.SequencePublishing.Outcome;
+import dev.shardpubsub.publish.ShardPublisher;
+import dev.shardpubsub.test.EmbeddedCluster;
+import dev.shardpubsub.test.EmbeddedRedisCluster;
+import dev.shardpubsub.test.RedisNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ShardPublisher} while the owner of its channel's slot fails over, on a real cluster: a continuous
+ * sequence (about 2,000 messages a second, pipelined) is published on one channel, and plain Lettuce subscribers,
+ * independent of the starter, listen on the old master (before), on its replica (following it through its
+ * promotion) and on the new master (subscribed once the failover completed).
+ * <p>
+ * Asserted: every publish succeeds; every message published after the failover completed reaches the subscriber
+ * on the new master exactly once; no subscriber receives a message twice; no message whose publish succeeded is
+ * missing from all subscribers (the loss around the failover itself is bounded by {@link #LOSS_BOUND}); and the
+ * time during which the publisher still sends to the old master after the failover is bounded.
+ * <p>
+ * The application has no {@code @ShardListener}: nothing but the publisher itself notices the failover (besides
+ * the topology watcher's periodic refresh).
+ */
+@EmbeddedCluster(masters = 3, replicasPerMaster = 1, nodeTimeoutMillis = 1000)
+@SpringBootTest(classes = PublisherFailoverIntegrationTests.App.class, properties = "spring.data.redis.timeout=5s")
+class PublisherFailoverIntegrationTests {
+
+	/** Messages whose publish succeeded but that no subscriber received. */
+	private static final int LOSS_BOUND = 0;
+
+	/** How long after the demotion of the old master the publisher may still send to it. */
+	private static final Duration STALE_ROUTE_BOUND = Duration.ofMillis(500);
+
+	/** How long a publish sent after a crashed master was replaced may take. */
+	private static final Duration PUBLISH_AFTER_PROMOTION_BOUND = Duration.ofMillis(1000);
+
+	private static RedisClient client;
+
+	@Autowired
+	private ShardPublisher publisher;
+
+	private final EmbeddedRedisCluster cluster;
+
+	PublisherFailoverIntegrationTests(EmbeddedRedisCluster cluster) {
+		this.cluster = cluster;
+	}
+
+	@BeforeAll
+	static void createClient() {
+		client = RedisClient.create();
+	}
+
+	@AfterAll
+	static void shutdownClient() {
+		client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+	}
+
+	@BeforeEach
+	void clusterIsHealthy() {
+		this.cluster.awaitAgreement();
+	}
+
+	@Test
+	void clusterFailoverWhilePublishing() throws Exception {
+		String channel = "failover:{publisher}";
+		RedisNode master = this.cluster.ownerOfChannel(channel);
+		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
+		this.publisher.publish(channel, "warm-up");
+		try (NodeSubscriber before = NodeSubscriber.on(client, master, channel);
+				NodeSubscriber follower = NodeSubscriber.following(client, replica, channel);
+				SequencePublishing publishing = new SequencePublishing(this.publisher, channel)) {
+			Thread.sleep(300);
+			RedisNode promoted = this.cluster.failover(master);
+			assertThat(promoted).isSameAs(replica);
+			try (NodeSubscriber after = NodeSubscriber.on(client, promoted, channel)) {
+				int firstAfter = publishing.next();
+				Thread.sleep(1000);
+				assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
+				Thread.sleep(500);
+				Map<Integer, Outcome> outcomes = publishing.outcomes();
+				long demotedAt = before.droppedAtNanos();
+				assertThat(demotedAt).as("the old master's push").isNotZero();
+				// After its demotion the old master has no subscriber left (its push dropped ours), the new one has
+				// ours: a publish answered 0 after the demotion was processed by the old master.
+				long lastStale = outcomes.values().stream()
+					.filter((outcome) -> outcome.succeeded() && outcome.doneNanos > demotedAt && outcome.receivers == 0)
+					.mapToLong((outcome) -> outcome.sentNanos - demotedAt).max().orElse(0);
+				report("CLUSTER FAILOVER", outcomes, firstAfter, List.of(before, follower), after,
+						"last publish sent to the demoted master " + millis(lastStale) + " ms after its demotion");
+				assertDelivery(outcomes, firstAfter, List.of(before, follower), after);
+				assertThat(Duration.ofNanos(lastStale)).as("publishing to the demoted master after its demotion")
+					.isLessThanOrEqualTo(STALE_ROUTE_BOUND);
+			}
+		}
+	}
+
+	@Test
+	void killedMasterWhilePublishing() throws Exception {
+		String channel = "crash:{publisher}";
+		RedisNode master = this.cluster.ownerOfChannel(channel);
+		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
+		this.publisher.publish(channel, "warm-up");
+		try (NodeSubscriber follower = NodeSubscriber.following(client, replica, channel);
+				SequencePublishing publishing = new SequencePublishing(this.publisher, channel)) {
+			Thread.sleep(300);
+			this.cluster.operations().kill(master);
+			RedisNode promoted = this.cluster.operations().awaitFailoverOf(master);
+			assertThat(promoted).isSameAs(replica);
+			long promotedAt = System.nanoTime();
+			try (NodeSubscriber after = NodeSubscriber.on(client, promoted, channel)) {
+				int firstAfter = publishing.next();
+				Thread.sleep(1000);
+				assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
+				Thread.sleep(500);
+				Map<Integer, Outcome> outcomes = publishing.outcomes();
+				long slowest = outcomes.entrySet().stream().filter((entry) -> entry.getKey() >= firstAfter)
+					.mapToLong((entry) -> entry.getValue().millis()).max().orElse(0);
+				long lastDone = outcomes.entrySet().stream().filter((entry) -> entry.getKey() < firstAfter)
+					.mapToLong((entry) -> entry.getValue().doneNanos - promotedAt).max().orElse(0);
+				report("kill -9", outcomes, firstAfter, List.of(follower), after, "slowest publish after the failover "
+						+ slowest + " ms; the publishes held during the outage ended " + millis(lastDone)
+						+ " ms after the failover completed");
+				assertDelivery(outcomes, firstAfter, List.of(follower), after);
+				assertThat(Duration.ofMillis(slowest)).as("the slowest publish sent after the failover completed")
+					.isLessThanOrEqualTo(PUBLISH_AFTER_PROMOTION_BOUND);
+			}
+		}
+		finally {
+			this.cluster.operations().restart(master);
+		}
+	}
+
+	private void assertDelivery(Map<Integer, Outcome> outcomes, int firstAfter, List<NodeSubscriber> others,
+			NodeSubscriber after) {
+		List<String> failed = new ArrayList<>();
+		List<Integer> lost = new ArrayList<>();
+		List<Integer> missedAfter = new ArrayList<>();
+		outcomes.forEach((number, outcome) -> {
+			if (!outcome.succeeded()) {
+				failed.add(number + ": " + outcome.error);
+				return;
+			}
+			int copies = after.count(number) + others.stream().mapToInt((subscriber) -> subscriber.count(number)).sum();
+			if (copies == 0) {
+				lost.add(number);
+			}
+			if (number >= firstAfter && after.count(number) != 1) {
+				missedAfter.add(number);
+			}
+		});
+		assertThat(failed).as("failed publishes").isEmpty();
+		assertThat(missedAfter).as("published after the failover, not received exactly once on the new master")
+			.isEmpty();
+		assertThat(after.duplicates()).as("received twice on the new master").isEmpty();
+		for (NodeSubscriber subscriber : others) {
+			assertThat(subscriber.duplicates()).as("received twice").isEmpty();
+		}
+		assertThat(lost.size()).as("published but received by nobody: %s", lost).isLessThanOrEqualTo(LOSS_BOUND);
+	}
+
+	private void report(String what, Map<Integer, Outcome> outcomes, int firstAfter, List<NodeSubscriber> others,
+			NodeSubscriber after, String detail) {
+		long failed = outcomes.values().stream().filter((outcome) -> !outcome.succeeded()).count();
+		long lost = outcomes.entrySet().stream().filter((entry) -> entry.getValue().succeeded())
+			.filter((entry) -> after.count(entry.getKey())
+					+ others.stream().mapToInt((subscriber) -> subscriber.count(entry.getKey())).sum() == 0)
+			.count();
+		long missedAfter = outcomes.keySet().stream().filter((number) -> number >= firstAfter)
+			.filter((number) -> after.count(number) != 1).count();
+		System.out.printf("PUBLISHER-FAILOVER %s on %s: %d published (%d after the failover completed), %d failed, "
+				+ "%d lost, %d after the failover not received once on the new master; %s%n", what,
+				serverVersion(),
+				outcomes.size(), outcomes.size() - firstAfter, failed, lost, missedAfter, detail);
+	}
+
+	private String serverVersion() {
+		List<String> lines = this.cluster.masters().get(0).commands().info("server").lines().toList();
+		return lines.stream().filter((line) -> line.startsWith("valkey_version:")).findFirst()
+			.or(() -> lines.stream().filter((line) -> line.startsWith("redis_version:")).findFirst())
+			.orElse("?").trim();
+	}
+
+	private static long millis(long nanos) {
+		return TimeUnit.NANOSECONDS.toMillis(nanos);
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class App {
+
+	}
+
+}
