@@ -13,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,20 +25,17 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.util.backoff.BackOff;
 
-import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.ShardPubSubEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.node.NodeSubscriptionListener;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
+import dev.shardpubsub.node.NodeSubscriptionClient;
+import dev.shardpubsub.node.NodeSubscriptionListener;
 import dev.shardpubsub.topology.NodeAddress;
-import dev.shardpubsub.topology.SlotOwnerChange;
-import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
@@ -60,9 +56,7 @@ public class ShardSubscriptionReconciler
 	/** Started after the topology watcher and before the listener containers. */
 	public static final int PHASE = Integer.MAX_VALUE - 200;
 
-	/**
-	 * The default of {@link #setDeduplicationWindow(Duration)}.
-	 */
+	/** The default of {@link #setDeduplicationWindow(Duration)}. */
 	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(200);
 
 	/** How often slots without a standby are given one (a replica that appeared, a node that refused). */
@@ -74,8 +68,6 @@ public class ShardSubscriptionReconciler
 
 	private final TopologyWatcher topology;
 
-	private final ApplicationEventPublisher publisher;
-
 	private final boolean followMoves;
 
 	private final Duration shutdownTimeout;
@@ -86,7 +78,7 @@ public class ShardSubscriptionReconciler
 
 	private final SlotRouter router;
 
-	private volatile ScheduledThreadPoolExecutor executor;
+	private final SerialExecutor executor = new SerialExecutor();
 
 	/** Bumped by stop(): answers to commands sent before it are ignored after a restart. */
 	private volatile long generation;
@@ -97,9 +89,9 @@ public class ShardSubscriptionReconciler
 
 	private final MessageGate gate;
 
-	private volatile boolean running;
+	private final SlotEvents events;
 
-	private volatile ReconcilePassListener passListener;
+	private volatile boolean running;
 
 	/**
 	 * Create a reconciler.
@@ -114,13 +106,12 @@ public class ShardSubscriptionReconciler
 			ApplicationEventPublisher publisher, BackOff retryBackOff, boolean followMoves, Duration shutdownTimeout) {
 		this.nodes = nodes;
 		this.topology = topology;
-		this.publisher = publisher;
 		this.followMoves = followMoves;
 		this.shutdownTimeout = shutdownTimeout;
 		this.gate = new MessageGate(this.index, topology, DEFAULT_DEDUPLICATION_WINDOW);
 		this.standby = new StandbySubscriptions(this, this.index, nodes, topology);
 		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
-		this.executor = newExecutor();
+		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology);
 		nodes.setListener(new NodeEvents());
 	}
 
@@ -214,23 +205,21 @@ public class ShardSubscriptionReconciler
 
 	/**
 	 * How long a channel remembers what it delivered, to recognise a second copy after a move inside a shard
-	 * (default 200 ms; zero turns it off).
-	 * <p>
-	 * Every node of a shard delivers every message of its slots, each a little later than the node it was published
-	 * on (the cluster bus; measured up to ~50 ms on a loaded host; a take-over replays the standby's last half window,
-	 * so that much lag is covered). When a failover or a crash moves a subscription to another node of the shard,
-	 * that node can deliver again a message the old one delivered just before. Redis
-	 * messages carry no id: a message from the new node whose payload equals one the old node delivered within this
-	 * window is taken for that copy and dropped. So two equal payloads published on one channel within the window
-	 * around such a move are delivered once. Moves between shards (reshards) and reconnects to the same node are not
-	 * affected.
+	 * (default 200 ms; zero turns it off). Redis messages carry no id: a message from the shard's new node whose
+	 * payload equals one the old node delivered within this window is dropped, so two equal payloads published on
+	 * one channel within the window around a failover are delivered once (see {@code docs/guarantees.md}).
 	 * @param window the window, zero to deliver every copy
 	 */
 	public void setDeduplicationWindow(Duration window) {
 		this.gate.setWindow(window);
 	}
 
-	Duration deduplicationWindow() {
+	/**
+	 * How long a channel remembers what it delivered.
+	 * @return the window
+	 * @see #setDeduplicationWindow(Duration)
+	 */
+	public Duration getDeduplicationWindow() {
 		return this.gate.window();
 	}
 
@@ -256,11 +245,9 @@ public class ShardSubscriptionReconciler
 
 	/**
 	 * Whether to keep a standby subscription of every slot on another node of its holder's shard (default
-	 * {@code false} here; the auto-configuration turns it on). The standby delivers at once when the holder loses the
-	 * subscription: a crashed master or a killed connection costs no round trip, and a {@code CLUSTER FAILOVER} no
-	 * longer loses the messages the old master queued while its writes were paused. The price is one more
-	 * subscription per slot, and every message travelling twice from the cluster to this application (the standby's
-	 * copies are dropped on arrival). Set before {@link #start()}.
+	 * {@code false} here; the auto-configuration turns it on). It delivers at once when the holder loses the
+	 * subscription (a crash, a killed connection, a failover), at the price of one more subscription per slot and
+	 * every message travelling twice. Set before {@link #start()}.
 	 * @param standby whether to keep standby subscriptions
 	 */
 	public void setStandby(boolean standby) {
@@ -272,7 +259,7 @@ public class ShardSubscriptionReconciler
 	 * @param passListener the listener, or {@code null}
 	 */
 	public void setPassListener(ReconcilePassListener passListener) {
-		this.passListener = passListener;
+		this.executor.setPassListener(passListener);
 	}
 
 	// Events
@@ -283,152 +270,24 @@ public class ShardSubscriptionReconciler
 			return;
 		}
 		if (event instanceof SubscriptionDroppedEvent dropped) {
-			execute(() -> dropped(dropped));
+			execute(() -> this.events.dropped(dropped));
 		}
 		else if (event instanceof NodeConnectionLostEvent lost) {
-			execute(() -> connectionLost(lost));
+			execute(() -> this.events.connectionLost(lost));
 		}
 		else if (event instanceof SlotOwnershipChangedEvent changed) {
-			execute(() -> ownershipChanged(changed));
+			execute(() -> this.events.ownershipChanged(changed));
 		}
 	}
 
-	private void dropped(SubscriptionDroppedEvent event) {
-		for (String channel : event.getChannels()) {
-			ChannelListeners listeners = this.index.channel(channel);
-			if (listeners == null) {
-				continue;
-			}
-			SlotSubscription slot = listeners.slot;
-			if (event.getNode().equals(slot.holder) && !slot.holderLost()) {
-				if (takesOver(slot)) {
-					// The standby dropped the slot and took it again before the holder did: it is the new master.
-					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
-					this.router.promoteStandby(slot, false);
-					continue;
-				}
-				boolean bridge = slot.standbyReady();
-				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
-				if (!this.topology.current().isMaster(event.getNode())) {
-					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
-					// crashed master's replica holding the slot since), so it is asked first, and no ROLE is needed:
-					// if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
-					slot.tryFirstWithoutRole(event.getNode());
-				}
-				if (bridge) {
-					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
-					slot.bridgedBy(slot.standby);
-					handOver(slot, slot.standby);
-				}
-				if (logger.isDebugEnabled()) {
-					logger.debug("Slot " + slot.slot + ": " + event.getNode() + " dropped it; " + (bridge
-							? "the standby on " + slot.standby + " delivers meanwhile"
-							: "no standby ready (" + slot.standby + " holds " + slot.standbyHeld + ")"));
-				}
-				this.router.reconcile(slot);
-			}
-			else if (event.getNode().equals(slot.standby)) {
-				this.standby.dropped(slot, channel);
-			}
-		}
-	}
-
-	private static boolean takesOver(SlotSubscription slot) {
-		NodeAddress retaken = slot.alsoAccept;
-		return retaken != null && retaken.equals(slot.standby) && slot.standbyReady() && !slot.inFlight;
-	}
-
-	/**
-	 * The standby node dropped the slot and accepted our subscription again right after (see
-	 * {@link StandbySubscriptions#dropped}): on Redis 7.2+ and Valkey that is a replica promoted by a failover, the
-	 * slot's new master. Its messages are delivered from now on; the holder's too until it drops the slot in turn (it
-	 * may still deliver what was published on it before it learned of its demotion), copies dropped by payload. When
-	 * the holder dropped first, the move ends on this node.
-	 * @param slot the slot
-	 * @param node the standby node
-	 */
+	/** See {@link SlotEvents#standbyRetaken}. */
 	void standbyRetaken(SlotSubscription slot, NodeAddress node) {
-		if (!node.equals(slot.standby) || !slot.standbyReady()) {
-			return;
-		}
-		slot.alsoAcceptView = this.topology.current();
-		// What it sent before it dropped the slot goes first, in order: copies of the holder's deliveries.
-		this.gate.acceptAlso(slot, node);
-		boolean moving = slot.holder == null || slot.holderLost();
-		if (logger.isDebugEnabled()) {
-			logger.debug("Slot " + slot.slot + ": the standby on " + node + " dropped it and took it again; "
-					+ (moving ? "the move ends there" : "delivering from it and from " + slot.holder));
-		}
-		if (moving && !slot.inFlight) {
-			this.router.promoteStandby(slot, false);
-		}
+		this.events.standbyRetaken(slot, node);
 	}
 
-	/**
-	 * A standby accepted besides the holder after its own push, seen again in a newer topology view: the holder did
-	 * not drop the slot. If the view names the standby the owner, the subscription moves there; otherwise the standby
-	 * only re-took its subscription (it was no failover), and is a standby again.
-	 * @param slot the slot
-	 */
+	/** See {@link SlotEvents#checkRetaken}. */
 	void checkRetaken(SlotSubscription slot) {
-		NodeAddress retaken = slot.alsoAccept;
-		SlotOwnership view = this.topology.current();
-		if (retaken == null || view == slot.alsoAcceptView) {
-			return;
-		}
-		if (retaken.equals(view.owner(slot.slot)) && takesOver(slot) && slot.holder != null && !slot.holderLost()) {
-			slot.lost(MoveReason.TOPOLOGY_CHANGE, System.nanoTime());
-			this.router.promoteStandby(slot, false);
-		}
-		else {
-			slot.alsoAccept = null;
-			slot.alsoAcceptView = null;
-		}
-	}
-
-	private void connectionLost(NodeConnectionLostEvent event) {
-		// Standbys first: the promotions below give their slots new standbys, possibly on this node again.
-		this.standby.connectionLost(event.getNode());
-		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
-			if (!slot.holderLost()) {
-				boolean promote = slot.standbyReady() && !slot.inFlight && !slot.standby.equals(event.getNode());
-				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
-				if (promote) {
-					this.router.promoteStandby(slot, true);
-				}
-				else {
-					this.router.reconcile(slot);
-				}
-			}
-		}
-	}
-
-	private void ownershipChanged(SlotOwnershipChangedEvent event) {
-		for (SlotOwnerChange change : event.getChanges()) {
-			SlotSubscription slot = this.index.slot(change.slot());
-			if (slot == null || change.to() == null) {
-				continue;
-			}
-			if (slot.inFlight) {
-				// Settling the in-flight subscribe would forget this change: check its result against it instead.
-				slot.ownerChangedInFlight = true;
-				slot.dirty = true;
-			}
-			else if (slot.holder == null || slot.holderLost()) {
-				// Waiting for a node: try the new owner now rather than on the retry timer.
-				slot.cancelRetry();
-				slot.failedNodes.clear();
-				slot.hint = null;
-				this.router.reconcile(slot);
-			}
-			else if (!this.topology.current().sameShard(change.to(), slot.holder)) {
-				// Held in another shard: move, make before break. Held by the new owner or one of its replicas, it
-				// stays: that node delivers every message of the shard, and a switch inside one shard is not exact.
-				slot.ownerChanged(event.getDetectedNanos());
-				this.router.reconcile(slot);
-			}
-		}
-		this.router.connectToServingNodes();
+		this.events.checkRetaken(slot);
 	}
 
 	void handOver(SlotSubscription slot, NodeAddress standby) {
@@ -438,28 +297,11 @@ public class ShardSubscriptionReconciler
 	// Lifecycle, and the reconciler's thread
 
 	void execute(Runnable task) {
-		try {
-			this.executor.execute(() -> {
-				long started = System.nanoTime();
-				try {
-					task.run();
-				}
-				catch (RuntimeException ex) {
-					logger.error("Shard subscription reconcile step failed", ex);
-				}
-				ReconcilePassListener listener = this.passListener;
-				if (listener != null) {
-					listener.onPass(Duration.ofNanos(System.nanoTime() - started));
-				}
-			});
-		}
-		catch (RuntimeException ex) {
-			logger.debug("Reconciler stopped; dropped a step: " + ex.getMessage());
-		}
+		this.executor.execute(task);
 	}
 
 	ScheduledFuture<?> schedule(Runnable task, long delayMillis) {
-		return this.executor.schedule(() -> execute(task), delayMillis, TimeUnit.MILLISECONDS);
+		return this.executor.schedule(task, delayMillis);
 	}
 
 	long generation() {
@@ -472,17 +314,14 @@ public class ShardSubscriptionReconciler
 
 	@Override
 	public void start() {
-		if (this.executor.isShutdown()) {
-			this.executor = newExecutor();
-		}
+		this.executor.restartIfShutdown();
 		this.running = true;
 		execute(() -> {
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		});
 		if (this.standby.isEnabled()) {
-			this.executor.scheduleWithFixedDelay(() -> execute(this.standby::ensureAll),
-					STANDBY_CHECK_MILLIS, STANDBY_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+			this.executor.scheduleWithFixedDelay(this.standby::ensureAll, STANDBY_CHECK_MILLIS);
 		}
 	}
 
@@ -521,19 +360,9 @@ public class ShardSubscriptionReconciler
 		}
 		finally {
 			this.running = false;
-			this.executor.shutdownNow();
+			this.executor.shutdown();
 			this.nodes.close();
 		}
-	}
-
-	private static ScheduledThreadPoolExecutor newExecutor() {
-		ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, (task) -> {
-			Thread thread = new Thread(task, "shard-pubsub-reconciler");
-			thread.setDaemon(true);
-			return thread;
-		});
-		executor.setRemoveOnCancelPolicy(true);
-		return executor;
 	}
 
 	@Override

@@ -10,7 +10,6 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.util.backoff.BackOff;
-import org.springframework.util.backoff.BackOffExecution;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
@@ -50,7 +49,7 @@ final class SlotRouter {
 
 	private final StandbySubscriptions standby;
 
-	private volatile boolean keepConnections = true;
+	private final NodeConnections connections;
 
 	SlotRouter(ShardSubscriptionReconciler owner, SubscriptionIndex index, NodeSubscriptionClient nodes,
 			TopologyWatcher topology, ApplicationEventPublisher publisher, BackOff retryBackOff,
@@ -62,10 +61,11 @@ final class SlotRouter {
 		this.publisher = publisher;
 		this.retryBackOff = retryBackOff;
 		this.standby = standby;
+		this.connections = new NodeConnections(owner, index, nodes, topology);
 	}
 
 	void setKeepConnections(boolean keepConnections) {
-		this.keepConnections = keepConnections;
+		this.connections.setKeepConnections(keepConnections);
 	}
 
 	void reconcile(SlotSubscription slot) {
@@ -81,7 +81,7 @@ final class SlotRouter {
 			List<String> unwanted = slot.held.stream().filter((channel) -> !slot.channels.contains(channel)).toList();
 			if (!unwanted.isEmpty()) {
 				slot.held.removeAll(unwanted);
-				unsubscribe(slot.holder, unwanted);
+				this.connections.unsubscribe(slot.holder, unwanted);
 			}
 		}
 		if (slot.channels.isEmpty()) {
@@ -90,8 +90,8 @@ final class SlotRouter {
 			this.standby.drop(slot);
 			slot.cancelRetry();
 			this.index.removeSlot(slot);
-			releaseIfIdle(holder);
-			releaseIfIdle(standbyNode);
+			this.connections.releaseIfIdle(holder);
+			this.connections.releaseIfIdle(standbyNode);
 			return;
 		}
 		if (!slot.moving() && slot.holder != null) {
@@ -112,10 +112,9 @@ final class SlotRouter {
 
 	/**
 	 * The node that dropped the slot took it back. After a reshard it would have answered MOVED; after a failover
-	 * it is a replica now, which accepts the subscription but delivers nothing until its new master lists it
-	 * (hundreds of milliseconds on Redis 7.0). Ask it which master it follows ({@code ROLE}) and move there,
-	 * make before break. Its own deliveries are not accepted meanwhile: a message published on it (a replica
-	 * accepts {@code SPUBLISH}) also reaches its master over the cluster bus, so taking both could duplicate it.
+	 * it is a replica now, which accepts the subscription but may deliver nothing until its new master lists it.
+	 * Ask it which master it follows ({@code ROLE}) and move there, make before break. Its own deliveries are not
+	 * accepted meanwhile: what is published on it also reaches its master, so taking both could duplicate it.
 	 */
 	private void askMaster(SlotSubscription slot, NodeAddress node) {
 		slot.askingMaster(node);
@@ -217,8 +216,8 @@ final class SlotRouter {
 		}
 		if (this.index.slot(slot.slot) != slot) {
 			if (error == null) {
-				unsubscribe(target, channels);
-				releaseIfIdle(target);
+				this.connections.unsubscribe(target, channels);
+				this.connections.releaseIfIdle(target);
 			}
 			return;
 		}
@@ -228,7 +227,7 @@ final class SlotRouter {
 		else {
 			subscribeFailed(slot, target, channels, redirects, unwrap(error));
 			// A node that only answered MOVED (or failed) may hold nothing: its connection is not kept for that.
-			releaseIfIdle(target);
+			this.connections.releaseIfIdle(target);
 		}
 		if (slot.dirty && !slot.inFlight) {
 			reconcile(slot);
@@ -241,9 +240,6 @@ final class SlotRouter {
 		if (move != null && move.holderLost() && move.reason() == MoveReason.SERVER_PUSH && target.equals(previous)
 				&& !move.roleAsked()) {
 			slot.held.addAll(channels);
-			// Nothing from it is accepted until we know where the slot lives: as a replica it still delivers what
-			// publishers with a stale view publish on it, and passes that on to its master over the cluster bus,
-			// which delivers it again once we are subscribed there.
 			slot.acceptFrom = slot.bridge();
 			askMaster(slot, target);
 			return;
@@ -252,7 +248,7 @@ final class SlotRouter {
 		boolean moved = move != null && (move.holderLost() || !target.equals(previous)) && !slot.channels.isEmpty();
 		if (!target.equals(previous)) {
 			if (previous != null && !slot.holderLost() && !slot.held.isEmpty()) {
-				unsubscribe(previous, List.copyOf(slot.held));
+				this.connections.unsubscribe(previous, List.copyOf(slot.held));
 			}
 			slot.held.clear();
 			this.index.holder(slot, target);
@@ -281,7 +277,7 @@ final class SlotRouter {
 			}
 		}
 		if (previous != null && !previous.equals(target)) {
-			releaseIfIdle(previous);
+			this.connections.releaseIfIdle(previous);
 		}
 		this.standby.ensure(slot);
 	}
@@ -308,7 +304,7 @@ final class SlotRouter {
 		slot.settled();
 		// Back to the master once its connection is back; after a failover the old holder is no master any more.
 		slot.returnTo = connectionLost ? previous : null;
-		releaseIfIdle(previous);
+		this.connections.releaseIfIdle(previous);
 		if (connectionLost) {
 			// It delivers already; one SSUBSCRIBE confirms it still holds every channel (it repeats nothing if it
 			// does, and subscribes what a standby lost unnoticed).
@@ -320,14 +316,7 @@ final class SlotRouter {
 	}
 
 	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {
-		SlotPhase.Moving move = slot.move();
-		Duration gap = Duration.ofNanos(System.nanoTime() - move.detectedNanos());
-		MoveReason reason = (move.reason() == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
-				: move.reason();
-		slot.moves++;
-		slot.lastGap = gap;
-		SubscriptionMovedEvent event = new SubscriptionMovedEvent(this.owner, slot.slot, slot.channelList(), previous,
-				target, gap, reason, move.detectedNanos());
+		SubscriptionMovedEvent event = slot.moved(this.owner, previous, target);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Moved " + event);
 		}
@@ -370,27 +359,18 @@ final class SlotRouter {
 
 	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
 		this.topology.requestRefreshSoon();
-		slot.failedNodes.clear();
-		slot.hint = null;
-		slot.uncovered();
-		if (slot.backOff == null) {
-			slot.backOff = this.retryBackOff.start();
-		}
-		long delay = slot.backOff.nextBackOff();
-		Duration retryIn = (delay == BackOffExecution.STOP) ? null : Duration.ofMillis(delay);
-		slot.cancelRetry();
+		Duration retryIn = slot.retryLater(this.retryBackOff);
 		if (retryIn != null) {
-			slot.retry = this.owner.schedule(() -> retry(slot), delay);
+			slot.retry = this.owner.schedule(() -> retry(slot), retryIn.toMillis());
 		}
 		int pending = this.index.pendingSlots();
 		SubscriptionFailedEvent event = new SubscriptionFailedEvent(this.owner, slot.slot, slot.channelList(), node, reason,
 				retryIn, pending, System.nanoTime());
-		if (!slot.failureLogged) {
+		if (slot.firstFailure()) {
 			logger.warn("Could not subscribe " + slot.channels.size() + " channel(s) of slot " + slot.slot
 					+ ((node != null) ? " on " + node : "") + ": " + reason + "; "
 					+ ((retryIn != null) ? "retrying in " + retryIn.toMillis() + " ms" : "not retrying") + " ("
 					+ pending + " slot(s) pending)");
-			slot.failureLogged = true;
 		}
 		else if (logger.isDebugEnabled()) {
 			logger.debug(event.toString());
@@ -406,55 +386,8 @@ final class SlotRouter {
 		reconcile(slot);
 	}
 
-	/**
-	 * Open connections to every master and replica, and close the idle ones of nodes that failed or left.
-	 */
 	void connectToServingNodes() {
-		if (!this.keepConnections) {
-			return;
-		}
-		SlotOwnership ownership = this.topology.current();
-		for (NodeAddress node : ownership.servingNodes()) {
-			if (!ownership.isFailing(node)) {
-				this.nodes.connect(node);
-			}
-		}
-		for (NodeAddress node : this.nodes.connectedNodes()) {
-			releaseIfIdle(node);
-		}
-	}
-
-	void unsubscribe(NodeAddress node, List<String> channels) {
-		if (logger.isDebugEnabled()) {
-			logger.debug("Unsubscribing " + channels + " on " + node);
-		}
-		this.nodes.unsubscribe(node, channels).whenComplete((ignored, error) -> {
-			if (error != null && logger.isDebugEnabled()) {
-				logger.debug("SUNSUBSCRIBE of " + channels + " on " + node + " failed: " + error.getMessage());
-			}
-		});
-	}
-
-	void releaseIfIdle(NodeAddress node) {
-		if (node == null || this.index.holdsAnything(node)) {
-			return;
-		}
-		SlotOwnership ownership = this.topology.current();
-		if (this.keepConnections && ownership.isServing(node) && !ownership.isFailing(node)) {
-			// A subscription that moves there (a reshard, a failover) must not wait for a new connection.
-			return;
-		}
-		for (SlotSubscription slot : this.index.slots()) {
-			if (slot.inFlight && node.equals(slot.acceptFrom)) {
-				return;
-			}
-		}
-		// Queued unsubscribes go first; the connection closes after them.
-		this.nodes.unsubscribe(node, List.of()).whenComplete((ignored, error) -> this.owner.execute(() -> {
-			if (!this.index.holdsAnything(node)) {
-				this.nodes.release(node);
-			}
-		}));
+		this.connections.connectToServingNodes();
 	}
 
 	private static Throwable unwrap(Throwable error) {

@@ -9,9 +9,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
+import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
 
 import dev.shardpubsub.event.MoveReason;
+import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.topology.NodeAddress;
 
@@ -218,10 +220,55 @@ final class SlotSubscription {
 	/**
 	 * No reachable node serves the slot: shown as uncovered while the holder's subscription is gone.
 	 */
-	void uncovered() {
+	private void uncovered() {
 		if (this.holder == null || holderLost()) {
 			state(State.UNCOVERED);
 		}
+	}
+
+	/**
+	 * The move ends on a node: counted, and reported with the time the channels were without a subscription.
+	 * @param source the event's source
+	 * @param previous the node that held the slot, or {@code null}
+	 * @param target the node that holds it now
+	 * @return the event to publish
+	 */
+	SubscriptionMovedEvent moved(Object source, NodeAddress previous, NodeAddress target) {
+		SlotPhase.Moving move = move();
+		Duration gap = Duration.ofNanos(System.nanoTime() - move.detectedNanos());
+		// A lost connection that ends on another node was a crash (or a killed connection) of the holder.
+		MoveReason reason = (move.reason() == MoveReason.RECONNECT && !target.equals(previous)) ? MoveReason.CRASH
+				: move.reason();
+		this.moves++;
+		this.lastGap = gap;
+		return new SubscriptionMovedEvent(source, this.slot, channelList(), previous, target, gap, reason,
+				move.detectedNanos());
+	}
+
+	/**
+	 * No reachable node serves the slot: the next attempt waits for the back-off.
+	 * @param retryBackOff the back-off, started at the first failure of an episode
+	 * @return the delay, or {@code null} when the back-off gave up
+	 */
+	Duration retryLater(BackOff retryBackOff) {
+		this.failedNodes.clear();
+		this.hint = null;
+		uncovered();
+		if (this.backOff == null) {
+			this.backOff = retryBackOff.start();
+		}
+		long delay = this.backOff.nextBackOff();
+		cancelRetry();
+		return (delay == BackOffExecution.STOP) ? null : Duration.ofMillis(delay);
+	}
+
+	/**
+	 * Whether this is the first failure since the slot last settled (logged at WARN; later ones at DEBUG).
+	 */
+	boolean firstFailure() {
+		boolean first = !this.failureLogged;
+		this.failureLogged = true;
+		return first;
 	}
 
 	/**

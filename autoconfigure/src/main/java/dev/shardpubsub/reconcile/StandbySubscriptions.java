@@ -167,7 +167,7 @@ final class StandbySubscriptions {
 			if (this.index.slot(slot.slot) == slot && canSwap(slot)) {
 				swap(slot);
 			}
-		}, Math.max(1, this.owner.deduplicationWindow().toMillis() / 4));
+		}, Math.max(1, this.owner.getDeduplicationWindow().toMillis() / 4));
 	}
 
 	private boolean canSwap(SlotSubscription slot) {

@@ -123,7 +123,7 @@ class ShardPubSubAutoConfigurationTests {
 		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
 			.run((context) -> {
 				ShardSubscriptionReconciler reconciler = context.getBean(ShardSubscriptionReconciler.class);
-				assertThat(reconciler).extracting("deduplicationWindowNanos").isEqualTo(Duration.ofMillis(200).toNanos());
+				assertThat(reconciler.getDeduplicationWindow()).isEqualTo(Duration.ofMillis(200));
 				assertThat(reconciler).extracting("standby.enabled").isEqualTo(true);
 			});
 	}
@@ -135,7 +135,7 @@ class ShardPubSubAutoConfigurationTests {
 					"shard-pubsub.reconcile.standby=false", "shard-pubsub.reconcile.deduplication-window=0")
 			.run((context) -> {
 				ShardSubscriptionReconciler reconciler = context.getBean(ShardSubscriptionReconciler.class);
-				assertThat(reconciler).extracting("deduplicationWindowNanos").isEqualTo(0L);
+				assertThat(reconciler.getDeduplicationWindow()).isZero();
 				assertThat(reconciler).extracting("standby.enabled").isEqualTo(false);
 			});
 	}

@@ -222,7 +222,7 @@ class ChaosIntegrationTests {
 		System.out.println(summary);
 		logger.info("Chaos summary\n{}", summary);
 		List<Map.Entry<String, Integer>> losses = this.rows.stream()
-			.map((row) -> Map.entry(row.kind, row.lost + row.lostProbes))
+			.map((row) -> Map.entry(row.kind, row.lost))
 			.toList();
 		String line = LossBounds.summaryLine(serverVersion(), losses, this.ledger.duplicates(), this.totals[1]);
 		System.out.println(line);

@@ -3,9 +3,11 @@ package dev.shardpubsub.reconcile;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.SlotHash;
@@ -45,9 +47,18 @@ final class ClusterLayout {
 
 	private final Map<NodeAddress, NodeAddress> masterByReplica;
 
+	/** Nodes the cluster flags {@code fail}. */
+	private final Set<NodeAddress> failing;
+
 	private ClusterLayout(Map<NodeAddress, BitSet> slotsByMaster, Map<NodeAddress, NodeAddress> masterByReplica) {
+		this(slotsByMaster, masterByReplica, Set.of());
+	}
+
+	private ClusterLayout(Map<NodeAddress, BitSet> slotsByMaster, Map<NodeAddress, NodeAddress> masterByReplica,
+			Set<NodeAddress> failing) {
 		this.slotsByMaster = slotsByMaster;
 		this.masterByReplica = masterByReplica;
+		this.failing = failing;
 	}
 
 	static NodeAddress node(int port) {
@@ -131,6 +142,15 @@ final class ClusterLayout {
 		return new ClusterLayout(slots, replicas);
 	}
 
+	/**
+	 * The same layout with a node flagged {@code fail} (crashed, or frozen and failed over).
+	 */
+	ClusterLayout withFailing(NodeAddress node) {
+		Set<NodeAddress> failing = new HashSet<>(this.failing);
+		failing.add(node);
+		return new ClusterLayout(this.slotsByMaster, this.masterByReplica, Set.copyOf(failing));
+	}
+
 	SlotOwnership ownership() {
 		return SlotOwnership.of(nodes());
 	}
@@ -151,6 +171,13 @@ final class ClusterLayout {
 			node.setSlots(List.of());
 			nodes.add(node);
 		});
+		for (RedisClusterNode node : nodes) {
+			if (this.failing.contains(new NodeAddress(node.getUri().getHost(), node.getUri().getPort()))) {
+				Set<NodeFlag> flags = EnumSet.copyOf(node.getFlags());
+				flags.add(NodeFlag.FAIL);
+				node.setFlags(flags);
+			}
+		}
 		return nodes;
 	}
 

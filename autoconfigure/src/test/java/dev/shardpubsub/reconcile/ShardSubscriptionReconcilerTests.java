@@ -1020,7 +1020,12 @@ class ShardSubscriptionReconcilerTests {
 		int mark = commands().size();
 		// CLUSTER FAILOVER on 7.2+: the promoted replica drops its subscribers first; our view is stale.
 		changeCluster(this.layout.withPromoted(C_REPLICA));
+		// Its pushes for both channels arrive before the answer to our SSUBSCRIBE, as they do from a server.
+		this.nodes.hold((command) -> command.isSubscribe() && command.node().equals(C_REPLICA));
 		assertThat(this.nodes.pushSlot(C_REPLICA, SLOT_A)).hasSize(2);
+		eventually().until(() -> this.nodes.heldCommands().size() == 1);
+		barrier();
+		this.nodes.releaseAllHeld();
 		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
 		barrier();
 		assertThat(sent(mark)).containsExactly(ssubscribe(C_REPLICA, "{a}x", "{a}y"));
@@ -1045,6 +1050,27 @@ class ShardSubscriptionReconcilerTests {
 		// The replica's copies of "before" (heard as a standby, replayed) and of "late".
 		assertThat(this.reconciler.getDroppedCopyCount()).isEqualTo(2);
 		assertThat(this.nodes.violations()).isEmpty();
+	}
+
+	@Test
+	void aFrozenHolderFailedOverByTheClusterHandsTheSlotToTheStandbyWhenTheTopologyShowsIt() {
+		this.standby = true;
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		// SIGSTOP: the holder pushes nothing and its connection stays open; the cluster fails it over.
+		changeCluster(this.layout.withPromoted(C_REPLICA).withFailing(C));
+		publishTopology();
+		assertThat(awaitMoves(SLOT_A, 1)).singleElement().satisfies((move) -> {
+			assertThat(move.getFrom()).isEqualTo(C);
+			assertThat(move.getTo()).isEqualTo(C_REPLICA);
+		});
+		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "1")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7005");
+		// The failed node's connection holds nothing any more and is closed.
+		eventually().until(() -> this.nodes.released().contains(C));
 	}
 
 	@Test

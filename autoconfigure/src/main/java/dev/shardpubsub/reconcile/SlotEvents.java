@@ -1,0 +1,200 @@
+package dev.shardpubsub.reconcile;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import dev.shardpubsub.event.MoveReason;
+import dev.shardpubsub.event.NodeConnectionLostEvent;
+import dev.shardpubsub.event.SlotOwnershipChangedEvent;
+import dev.shardpubsub.event.SubscriptionDroppedEvent;
+import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.topology.SlotOwnership;
+import dev.shardpubsub.topology.TopologyWatcher;
+
+/**
+ * What each event of the {@link TopologyWatcher} does to the slots it touches: which transition of
+ * {@link SlotSubscription} it makes, and whether the {@link SlotRouter} subscribes somewhere now or the standby takes
+ * over. Runs only on the reconciler's thread.
+ */
+final class SlotEvents {
+
+	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
+
+	private final SubscriptionIndex index;
+
+	private final SlotRouter router;
+
+	private final StandbySubscriptions standby;
+
+	private final MessageGate gate;
+
+	private final TopologyWatcher topology;
+
+	SlotEvents(SubscriptionIndex index, SlotRouter router, StandbySubscriptions standby, MessageGate gate,
+			TopologyWatcher topology) {
+		this.index = index;
+		this.router = router;
+		this.standby = standby;
+		this.gate = gate;
+		this.topology = topology;
+	}
+
+	/**
+	 * A node dropped channels on its own (its {@code sunsubscribe} push).
+	 * @param event the event
+	 */
+	void dropped(SubscriptionDroppedEvent event) {
+		for (String channel : event.getChannels()) {
+			ChannelListeners listeners = this.index.channel(channel);
+			if (listeners == null) {
+				continue;
+			}
+			SlotSubscription slot = listeners.slot;
+			if (event.getNode().equals(slot.holder) && !slot.holderLost()) {
+				if (takesOver(slot)) {
+					// The standby dropped the slot and took it again before the holder did: it is the new master.
+					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+					this.router.promoteStandby(slot, false);
+					continue;
+				}
+				boolean bridge = slot.standbyReady();
+				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+				if (!this.topology.current().isMaster(event.getNode())) {
+					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
+					// crashed master's replica holding the slot since), so it is asked first, and no ROLE is needed:
+					// if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
+					slot.tryFirstWithoutRole(event.getNode());
+				}
+				if (bridge) {
+					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
+					slot.bridgedBy(slot.standby);
+					this.gate.acceptOnly(slot, slot.standby);
+				}
+				if (logger.isDebugEnabled()) {
+					logger.debug("Slot " + slot.slot + ": " + event.getNode() + " dropped it; " + (bridge
+							? "the standby on " + slot.standby + " delivers meanwhile"
+							: "no standby ready (" + slot.standby + " holds " + slot.standbyHeld + ")"));
+				}
+				this.router.reconcile(slot);
+			}
+			else if (event.getNode().equals(slot.standby)) {
+				this.standby.dropped(slot, channel);
+			}
+		}
+	}
+
+	private static boolean takesOver(SlotSubscription slot) {
+		NodeAddress retaken = slot.alsoAccept;
+		return retaken != null && retaken.equals(slot.standby) && slot.standbyReady() && !slot.inFlight;
+	}
+
+	/**
+	 * The standby node dropped the slot and accepted our subscription again right after (see
+	 * {@link StandbySubscriptions#dropped}): on Redis 7.2+ and Valkey that is a replica promoted by a failover, the
+	 * slot's new master. Its messages are delivered from now on; the holder's too until it drops the slot in turn (it
+	 * may still deliver what was published on it before it learned of its demotion), copies dropped by payload. When
+	 * the holder dropped first, the move ends on this node.
+	 * @param slot the slot
+	 * @param node the standby node
+	 */
+	void standbyRetaken(SlotSubscription slot, NodeAddress node) {
+		if (!node.equals(slot.standby) || !slot.standbyReady()) {
+			return;
+		}
+		slot.alsoAcceptView = this.topology.current();
+		// What it sent before it dropped the slot goes first, in order: copies of the holder's deliveries.
+		this.gate.acceptAlso(slot, node);
+		boolean moving = slot.holder == null || slot.holderLost();
+		if (logger.isDebugEnabled()) {
+			logger.debug("Slot " + slot.slot + ": the standby on " + node + " dropped it and took it again; "
+					+ (moving ? "the move ends there" : "delivering from it and from " + slot.holder));
+		}
+		if (moving && !slot.inFlight) {
+			this.router.promoteStandby(slot, false);
+		}
+	}
+
+	/**
+	 * A standby accepted besides the holder after its own push, seen again in a newer topology view: the holder did
+	 * not drop the slot. If the view names the standby the owner, the subscription moves there; otherwise the standby
+	 * only re-took its subscription (it was no failover), and is a standby again.
+	 * @param slot the slot
+	 */
+	void checkRetaken(SlotSubscription slot) {
+		NodeAddress retaken = slot.alsoAccept;
+		SlotOwnership view = this.topology.current();
+		if (retaken == null || view == slot.alsoAcceptView) {
+			return;
+		}
+		if (retaken.equals(view.owner(slot.slot)) && takesOver(slot) && slot.holder != null && !slot.holderLost()) {
+			slot.lost(MoveReason.TOPOLOGY_CHANGE, System.nanoTime());
+			this.router.promoteStandby(slot, false);
+		}
+		else {
+			slot.alsoAccept = null;
+			slot.alsoAcceptView = null;
+		}
+	}
+
+	/**
+	 * The connection to a node was lost: its subscriptions and standbys are gone.
+	 * @param event the event
+	 */
+	void connectionLost(NodeConnectionLostEvent event) {
+		// Standbys first: the promotions below give their slots new standbys, possibly on this node again.
+		this.standby.connectionLost(event.getNode());
+		for (SlotSubscription slot : this.index.heldBy(event.getNode())) {
+			if (!slot.holderLost()) {
+				boolean promote = slot.standbyReady() && !slot.inFlight && !slot.standby.equals(event.getNode());
+				slot.lost(MoveReason.RECONNECT, event.getDetectedNanos());
+				if (promote) {
+					this.router.promoteStandby(slot, true);
+				}
+				else {
+					this.router.reconcile(slot);
+				}
+			}
+		}
+	}
+
+	/**
+	 * Slots have new owners in the topology.
+	 * @param event the event
+	 */
+	void ownershipChanged(SlotOwnershipChangedEvent event) {
+		for (SlotOwnerChange change : event.getChanges()) {
+			SlotSubscription slot = this.index.slot(change.slot());
+			if (slot == null || change.to() == null) {
+				continue;
+			}
+			if (slot.inFlight) {
+				// Settling the in-flight subscribe would forget this change: check its result against it instead.
+				slot.ownerChangedInFlight = true;
+				slot.dirty = true;
+			}
+			else if (slot.holder == null || slot.holderLost()) {
+				// Waiting for a node: try the new owner now rather than on the retry timer.
+				slot.cancelRetry();
+				slot.failedNodes.clear();
+				slot.hint = null;
+				this.router.reconcile(slot);
+			}
+			else if (change.to().equals(slot.standby) && slot.standbyReady()
+					&& this.topology.current().isFailing(slot.holder)) {
+				// The cluster failed the holder over (frozen, or cut off from the cluster while our connection
+				// lives): the standby, on the promoted replica, hears the slot's messages; the holder does not.
+				slot.lost(MoveReason.TOPOLOGY_CHANGE, event.getDetectedNanos());
+				this.router.promoteStandby(slot, true);
+			}
+			else if (!this.topology.current().sameShard(change.to(), slot.holder)) {
+				// Held in another shard: move, make before break. Held by the new owner or one of its replicas, it
+				// stays: that node delivers every message of the shard, and a switch inside one shard is not exact.
+				slot.ownerChanged(event.getDetectedNanos());
+				this.router.reconcile(slot);
+			}
+		}
+		this.router.connectToServingNodes();
+	}
+
+}
