@@ -2,10 +2,8 @@ package dev.shardpubsub.node;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -40,14 +38,14 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private final long timeoutMillis;
 
-	private final Queue<Command> queue = new ArrayDeque<>();
+	private final Queue<NodeCommand> queue = new ArrayDeque<>();
 
 	private volatile StatefulRedisPubSubConnection<String, byte[]> connection;
 
 	/** Single-channel commands may be pipelined up to this depth. */
 	private static final int MAX_PIPELINE = 128;
 
-	private final Deque<Command> inFlight = new ArrayDeque<>();
+	private final Deque<NodeCommand> inFlight = new ArrayDeque<>();
 
 	private boolean closed;
 
@@ -92,14 +90,14 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
-		return enqueue(new Command(subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE, channels));
+		return enqueue(new NodeCommand(subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE, channels));
 	}
 
 	/**
 	 * Ask the node for its role: itself when it is a master, else the master it replicates.
 	 */
 	CompletableFuture<NodeAddress> master() {
-		Command command = new Command(Kind.ROLE, List.of());
+		NodeCommand command = new NodeCommand(NodeCommand.Kind.ROLE, List.of());
 		return enqueue(command).thenApply((ignored) -> command.master);
 	}
 
@@ -118,11 +116,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 		}
 		// Only its timeout matters (handled in send): an error reply shows the node is alive too.
-		enqueue(new Command(Kind.PING, List.of()));
+		enqueue(new NodeCommand(NodeCommand.Kind.PING, List.of()));
 		return true;
 	}
 
-	private CompletableFuture<Void> enqueue(Command command) {
+	private CompletableFuture<Void> enqueue(NodeCommand command) {
 		boolean rejected;
 		synchronized (this) {
 			rejected = this.closed;
@@ -143,7 +141,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	 * Fail everything queued and refuse what comes; the connection is closed by the caller.
 	 */
 	void fail(String reason, Throwable cause) {
-		List<Command> failed;
+		List<NodeCommand> failed;
 		synchronized (this) {
 			this.closed = true;
 			if (this.failure == null) {
@@ -174,7 +172,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 		try {
 			while (true) {
-				Command next;
+				NodeCommand next;
 				StatefulRedisPubSubConnection<String, byte[]> target;
 				synchronized (this) {
 					next = this.queue.peek();
@@ -197,15 +195,15 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private boolean canSend(Command next) {
+	private boolean canSend(NodeCommand next) {
 		if (this.inFlight.isEmpty()) {
 			return true;
 		}
 		return next.pipelinable() && this.inFlight.size() < MAX_PIPELINE
-				&& this.inFlight.stream().allMatch(Command::pipelinable);
+				&& this.inFlight.stream().allMatch(NodeCommand::pipelinable);
 	}
 
-	private void send(Command next, StatefulRedisPubSubConnection<String, byte[]> target) {
+	private void send(NodeCommand next, StatefulRedisPubSubConnection<String, byte[]> target) {
 		if (next.isBarrier()) {
 			finish(next, null);
 			return;
@@ -215,17 +213,17 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 				timedOut(next);
 			}
 		});
-		if (next.kind == Kind.ROLE) {
+		if (next.kind == NodeCommand.Kind.ROLE) {
 			sendRole(next, target);
 			return;
 		}
-		if (next.kind == Kind.PING) {
+		if (next.kind == NodeCommand.Kind.PING) {
 			sendPing(next, target);
 			return;
 		}
 		String[] channels = next.channels.toArray(String[]::new);
 		try {
-			RedisFuture<Void> sent = (next.kind == Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
+			RedisFuture<Void> sent = (next.kind == NodeCommand.Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
 					: target.async().sunsubscribe(channels);
 			sent.whenComplete((ignored, error) -> {
 				if (error != null) {
@@ -238,7 +236,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void sendRole(Command command, StatefulRedisPubSubConnection<String, byte[]> target) {
+	private void sendRole(NodeCommand command, StatefulRedisPubSubConnection<String, byte[]> target) {
 		try {
 			target.async().role().whenComplete((reply, error) -> {
 				if (error != null) {
@@ -254,7 +252,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void sendPing(Command command, StatefulRedisPubSubConnection<String, byte[]> target) {
+	private void sendPing(NodeCommand command, StatefulRedisPubSubConnection<String, byte[]> target) {
 		try {
 			target.async()
 				.ping()
@@ -278,7 +276,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 				: String.valueOf(value);
 	}
 
-	private void timedOut(Command command) {
+	private void timedOut(NodeCommand command) {
 		synchronized (this) {
 			if (!this.inFlight.contains(command)) {
 				return;
@@ -292,7 +290,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void finish(Command command, Throwable error) {
+	private void finish(NodeCommand command, Throwable error) {
 		synchronized (this) {
 			if (!this.inFlight.remove(command)) {
 				return;
@@ -308,18 +306,18 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		sendNext();
 	}
 
-	private Throwable translate(Command command, Throwable error) {
+	private Throwable translate(NodeCommand command, Throwable error) {
 		Throwable cause = unwrap(error);
 		if (cause instanceof RedisCommandExecutionException) {
 			MovedException moved = MovedException.parse(cause.getMessage());
 			if (moved != null) {
 				return moved;
 			}
-			if (command.kind == Kind.ROLE || command.kind == Kind.PING) {
+			if (command.kind == NodeCommand.Kind.ROLE || command.kind == NodeCommand.Kind.PING) {
 				return cause;
 			}
 			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node,
-					command.kind == Kind.SUBSCRIBE, command.channels, cause);
+					command.kind == NodeCommand.Kind.SUBSCRIBE, command.channels, cause);
 			return (rejected != null) ? rejected : cause;
 		}
 		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
@@ -350,11 +348,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	private boolean confirm(boolean subscribe, String channel) {
-		Command completed = null;
+		NodeCommand completed = null;
 		synchronized (this) {
-			Kind kind = subscribe ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE;
-			Command match = null;
-			for (Command command : this.inFlight) {
+			NodeCommand.Kind kind = subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE;
+			NodeCommand match = null;
+			for (NodeCommand command : this.inFlight) {
 				if (command.kind == kind && command.pending.contains(channel)) {
 					match = command;
 					break;
@@ -372,46 +370,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			finish(completed, null);
 		}
 		return true;
-	}
-
-	private enum Kind {
-
-		SUBSCRIBE, UNSUBSCRIBE, ROLE, PING
-
-	}
-
-	private static final class Command {
-
-		private final Kind kind;
-
-		private final List<String> channels;
-
-		private final Set<String> pending;
-
-		private final CompletableFuture<Void> future = new CompletableFuture<>();
-
-		private volatile NodeAddress master;
-
-		/** Gets exactly one reply, so commands behind it cannot be completed by its confirmations. */
-		boolean pipelinable() {
-			return isChannelCommand() && this.channels.size() == 1;
-		}
-
-		/** A subscribe or unsubscribe of no channel: completes once everything queued before it is done. */
-		boolean isBarrier() {
-			return isChannelCommand() && this.channels.isEmpty();
-		}
-
-		private boolean isChannelCommand() {
-			return this.kind == Kind.SUBSCRIBE || this.kind == Kind.UNSUBSCRIBE;
-		}
-
-		Command(Kind kind, List<String> channels) {
-			this.kind = kind;
-			this.channels = List.copyOf(channels);
-			this.pending = new HashSet<>(channels);
-		}
-
 	}
 
 }

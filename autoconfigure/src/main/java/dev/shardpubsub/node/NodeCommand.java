@@ -1,0 +1,52 @@
+package dev.shardpubsub.node;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import dev.shardpubsub.topology.NodeAddress;
+
+/**
+ * One command queued on a {@link NodeLink}: its channels, the ones the node has not confirmed yet, and its result.
+ */
+final class NodeCommand {
+
+	enum Kind {
+
+		SUBSCRIBE, UNSUBSCRIBE, ROLE, PING
+
+	}
+
+	final Kind kind;
+
+	final List<String> channels;
+
+	final Set<String> pending;
+
+	final CompletableFuture<Void> future = new CompletableFuture<>();
+
+	/** The master a {@code ROLE} answer names. */
+	volatile NodeAddress master;
+
+	NodeCommand(Kind kind, List<String> channels) {
+		this.kind = kind;
+		this.channels = List.copyOf(channels);
+		this.pending = new HashSet<>(channels);
+	}
+
+	/** Gets exactly one reply, so commands behind it cannot be completed by its confirmations. */
+	boolean pipelinable() {
+		return isChannelCommand() && this.channels.size() == 1;
+	}
+
+	/** A subscribe or unsubscribe of no channel: completes once everything queued before it is done. */
+	boolean isBarrier() {
+		return isChannelCommand() && this.channels.isEmpty();
+	}
+
+	private boolean isChannelCommand() {
+		return this.kind == Kind.SUBSCRIBE || this.kind == Kind.UNSUBSCRIBE;
+	}
+
+}
