@@ -33,15 +33,21 @@ import org.springframework.util.Assert;
  * publishes that wait for an answer longer than a healthy node takes (20 ms):
  * <ul>
  * <li>A master that crashed ({@code kill -9}) answers nothing, and Lettuce holds what was sent to it until it can
- * reconnect to that address. Its publishes are sent again to the slot's new master as soon as a topology refresh
- * (every 100 ms while they wait) names it: none of them is lost or delivered twice.</li>
+ * reconnect to that address (and fails the one command it was reading an answer for). These publishes are sent
+ * again to the slot's new master as soon as a topology refresh (every 100 ms while they wait) names it. A node
+ * writes its answer before it passes a message on to its shard, so a message the crashed node did not answer
+ * reached nobody: sent again, it is delivered once. Publishes still waiting when the command timeout
+ * ({@code spring.data.redis.timeout}) runs out fail with Lettuce's timeout.</li>
  * <li>A master handing over to its replica ({@code CLUSTER FAILOVER}) holds publishes until the replica took over,
  * then answers them as a replica and passes them on to its new master over the cluster bus: they are delivered
- * there, and are not sent again. The topology is refreshed (at most every 500 ms while publishes wait), so that
- * the next publishes go straight to the new master.</li>
+ * there, and are not sent again. The topology is refreshed when they are answered (and while they wait), so that
+ * the next publishes go straight to the new master. A frozen master's publishes likewise wait for it.</li>
+ * <li>A connection to a node that is back but that Lettuce has not reconnected yet (its reconnect delay grows up
+ * to 30 s) is renewed when publishes wait on it.</li>
  * </ul>
- * Without publishes waiting, the client's view follows the topology watcher's refresh. Publishing to a demoted
- * master meanwhile loses nothing: it passes the message on.
+ * Without publishes waiting during a hand-over, the client's view follows the topology watcher's refresh
+ * ({@code shard-pubsub.topology.refresh-period}, or at once when a listener's subscription on that node is
+ * dropped). Publishing to a demoted master meanwhile loses nothing: it passes the message on.
  * <p>
  * Payloads: {@code byte[]} as is, {@code String} as UTF-8, anything else through the same message converter the
  * listeners use (JSON when Jackson is present).
