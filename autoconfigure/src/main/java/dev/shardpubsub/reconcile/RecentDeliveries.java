@@ -29,6 +29,9 @@ import dev.shardpubsub.topology.NodeAddress;
  */
 final class RecentDeliveries {
 
+	/** Deliveries of a node kept past the window. */
+	private static final int KEPT = 4;
+
 	/** What each delivering node delivered within the window, oldest first. */
 	private final Map<NodeAddress, ArrayDeque<Delivery>> delivered = new HashMap<>(4);
 
@@ -54,7 +57,7 @@ final class RecentDeliveries {
 		while (nodes.hasNext()) {
 			Map.Entry<NodeAddress, ArrayDeque<Delivery>> entry = nodes.next();
 			ArrayDeque<Delivery> deliveries = entry.getValue();
-			evict(deliveries, oldest);
+			evict(deliveries, oldest, windowNanos);
 			if (entry.getKey().equals(node)) {
 				own = deliveries;
 			}
@@ -96,7 +99,7 @@ final class RecentDeliveries {
 	 * @param windowNanos how long it is kept
 	 */
 	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
-		evict(this.standby, nowNanos - windowNanos);
+		evictOlder(this.standby, nowNanos - windowNanos);
 		this.standby.addLast(new Delivery(node, payload, nowNanos));
 	}
 
@@ -118,7 +121,22 @@ final class RecentDeliveries {
 		return taken;
 	}
 
-	private static void evict(ArrayDeque<Delivery> deliveries, long oldest) {
+	/**
+	 * Forget a node's deliveries older than the window, but keep its last {@value #KEPT} (a copy can come late when
+	 * the other node lags, as a loaded replica does) until the node has been silent for ten windows.
+	 */
+	private static void evict(ArrayDeque<Delivery> deliveries, long oldest, long windowNanos) {
+		Delivery newest = deliveries.peekLast();
+		if (newest != null && newest.nanos < oldest - 9 * windowNanos) {
+			deliveries.clear();
+			return;
+		}
+		while (deliveries.size() > KEPT && deliveries.peekFirst().nanos < oldest) {
+			deliveries.removeFirst();
+		}
+	}
+
+	private static void evictOlder(ArrayDeque<Delivery> deliveries, long oldest) {
 		Iterator<Delivery> iterator = deliveries.iterator();
 		while (iterator.hasNext() && iterator.next().nanos < oldest) {
 			iterator.remove();

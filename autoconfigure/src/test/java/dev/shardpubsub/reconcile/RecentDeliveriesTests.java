@@ -63,14 +63,31 @@ class RecentDeliveriesTests {
 	}
 
 	@Test
-	void deliveriesOlderThanTheWindowAreForgotten() {
+	void deliveriesOlderThanTheWindowAreForgottenBeyondTheLastFour() {
 		copy(MASTER, "1", 0);
-		copy(MASTER, "2", 150);
+		for (int i = 2; i <= 6; i++) {
+			copy(MASTER, Integer.toString(i), 148 + i);
+		}
+		// "1" is older than the window and not among the master's last four deliveries: a new message.
 		assertThat(copy(REPLICA, "1", 160)).isFalse();
-		assertThat(copy(REPLICA, "2", 170)).isTrue();
-		copy(REPLICA, "3", 180);
-		// Past the window after the move: nothing is expected from the master any more.
-		assertThat(copy(REPLICA, "2", 290)).isFalse();
+		assertThat(copy(REPLICA, "4", 170)).isTrue();
+	}
+
+	@Test
+	void aLaggingNodesCopiesOfTheLastDeliveriesAreDroppedPastTheWindow() {
+		copy(MASTER, "1", 0);
+		copy(MASTER, "2", 10);
+		// The replica lags by 250 ms, more than the window: the master's last deliveries are still recognised.
+		assertThat(copy(REPLICA, "1", 250)).isTrue();
+		assertThat(copy(REPLICA, "2", 260)).isTrue();
+		assertThat(copy(REPLICA, "3", 270)).isFalse();
+	}
+
+	@Test
+	void aNodeSilentForTenWindowsIsForgotten() {
+		copy(MASTER, "1", 0);
+		copy(REPLICA, "x", 500);
+		assertThat(copy(REPLICA, "1", 1001)).isFalse();
 	}
 
 	@Test
