@@ -113,6 +113,10 @@ final class SlotEvents {
 		if (moving && !slot.inFlight) {
 			this.router.promoteStandby(slot, false);
 		}
+		else if (!moving) {
+			// If the holder never drops the slot (frozen, cut off), the view that names the new owner moves it.
+			this.topology.requestRefreshSoon();
+		}
 	}
 
 	/**
