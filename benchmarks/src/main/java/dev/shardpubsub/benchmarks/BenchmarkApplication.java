@@ -1,6 +1,8 @@
 package dev.shardpubsub.benchmarks;
 
-import org.springframework.beans.factory.config.BeanPostProcessor;
+import java.util.List;
+import java.util.stream.IntStream;
+
 import org.springframework.boot.Banner;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
@@ -8,18 +10,13 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.support.GenericApplicationContext;
 
-import dev.shardpubsub.autoconfigure.ShardPubSubProperties;
-import dev.shardpubsub.node.ClusterClientProvider;
-import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.test.EmbeddedRedisCluster;
-import dev.shardpubsub.topology.LettuceClusterTopology;
-import dev.shardpubsub.topology.TopologyWatcher;
+import dev.shardpubsub.annotation.ShardListener;
 
 /**
- * The application under test: Spring Boot with the shard pub/sub starter's auto-configuration, default settings,
- * and one {@link SequenceListener}.
+ * The application under test: Spring Boot with the starter's auto-configuration at its defaults, the measured
+ * {@link SequenceListener} and a second {@code @ShardListener} on the other channels (none of which is published
+ * to), as an application with a few hundred channels has.
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
@@ -30,50 +27,55 @@ public class BenchmarkApplication {
 		return new SequenceListener(receipts);
 	}
 
+	@Bean
+	OtherChannels otherChannels() {
+		return new OtherChannels();
+	}
+
 	/**
 	 * Start the application against a cluster.
-	 * @param cluster the cluster
-	 * @param settings the benchmark settings
-	 * @param receipts where the listener records
+	 * @param nodes the cluster's nodes, {@code host:port,…}
+	 * @param channel the measured channel
+	 * @param otherChannels how many channels besides it
+	 * @param receipts where the measured listener records
 	 * @param moves collects the move events
-	 * @param trace where to time the reconciler's commands, or {@code null} not to (the
-	 * {@code keep-connections} experiment needs it)
 	 * @return the running context
 	 */
-	static ConfigurableApplicationContext start(EmbeddedRedisCluster cluster, BenchmarkSettings settings,
-			ReceiptLog receipts, MoveEventLog moves, SubscribeTrace trace) {
+	static ConfigurableApplicationContext start(String nodes, String channel, int otherChannels, ReceiptLog receipts,
+			MoveEventLog moves) {
 		return new SpringApplicationBuilder(BenchmarkApplication.class).web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
 			.logStartupInfo(false)
-			.properties("spring.data.redis.cluster.nodes=" + cluster.nodesProperty(),
-					"bench.channel=" + settings.channel())
+			.properties("spring.data.redis.cluster.nodes=" + nodes, "bench.channel=" + channel,
+					"bench.other-channels=" + otherChannels)
 			.listeners(moves)
-			.initializers((context) -> {
-				context.getBeanFactory().registerSingleton("receiptLog", receipts);
-				if (settings.experiment("async-refresh") || settings.experiment("refresh-on-push")) {
-					((GenericApplicationContext) context).registerBean("experimentalTopologyWatcher",
-							TopologyWatcher.class,
-							() -> new ExperimentalTopologyWatcher(
-									new LettuceClusterTopology(context.getBean(ClusterClientProvider.class)), context,
-									context.getBean(ShardPubSubProperties.class).getTopology().getRefreshPeriod(),
-									settings.experiment("async-refresh"), settings.experiment("refresh-on-push")));
-				}
-				if (trace != null) {
-					context.getBeanFactory().addBeanPostProcessor(new BeanPostProcessor() {
-
-						@Override
-						public Object postProcessAfterInitialization(Object bean, String beanName) {
-							return (bean instanceof NodeSubscriptionClient client
-									&& !(bean instanceof TracingNodeSubscriptionClient))
-											? new TracingNodeSubscriptionClient(client, trace,
-													settings.experiment("keep-connections"))
-											: bean;
-						}
-
-					});
-				}
-			})
+			.initializers((context) -> context.getBeanFactory().registerSingleton("receiptLog", receipts))
 			.run();
+	}
+
+	/**
+	 * Channels {@code other:0} … spread over the slots; nothing is published on them.
+	 * @param count how many
+	 * @return the channels
+	 */
+	public static List<String> others(int count) {
+		return IntStream.range(0, count).mapToObj((i) -> "other:" + i).toList();
+	}
+
+	/**
+	 * The listener of the other channels.
+	 */
+	public static class OtherChannels {
+
+		/**
+		 * Ignore a message.
+		 * @param payload the payload
+		 */
+		@ShardListener(id = "others",
+				channels = "#{T(dev.shardpubsub.benchmarks.BenchmarkApplication).others(${bench.other-channels})}")
+		public void onMessage(String payload) {
+		}
+
 	}
 
 }

@@ -20,6 +20,18 @@ public final class MoveEventLog implements ApplicationListener<SubscriptionMoved
 	}
 
 	/**
+	 * The gaps of a slot's moves, in arrival order.
+	 * @param slot the slot
+	 * @return the gaps, microseconds
+	 */
+	List<Long> gapsOf(int slot) {
+		return this.entries.stream()
+			.filter((entry) -> entry.event().getSlot() == slot)
+			.map(Entry::gapMicros)
+			.toList();
+	}
+
+	/**
 	 * The events whose drop was detected in a time window.
 	 * @param fromNanos start, inclusive
 	 * @param toNanos end, exclusive

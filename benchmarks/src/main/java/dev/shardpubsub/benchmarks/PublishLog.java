@@ -1,5 +1,13 @@
 package dev.shardpubsub.benchmarks;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * What the independent publisher did for each sequence number: skipped (it was too far behind its schedule),
  * failed, published on a replica (which a Redis 7.0 replica accepts and delivers to its own subscribers only: not a
@@ -85,6 +93,46 @@ final class PublishLog {
 
 	int node(int seq) {
 		return this.node[seq];
+	}
+
+	/**
+	 * Write what was published, for the process that counts the receipts.
+	 * @param file the file
+	 * @throws IOException if it cannot be written
+	 */
+	void writeTo(Path file) throws IOException {
+		try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(file)))) {
+			int count = this.size;
+			out.writeInt(capacity());
+			out.writeInt(count);
+			for (int seq = 0; seq < count; seq++) {
+				out.writeByte(this.status[seq]);
+				out.writeLong(this.sentNanos[seq]);
+				out.writeByte(this.node[seq]);
+				out.writeInt(this.receivers[seq]);
+			}
+		}
+	}
+
+	/**
+	 * Read a log written by {@link #writeTo(Path)}.
+	 * @param file the file
+	 * @return the log
+	 * @throws IOException if it cannot be read
+	 */
+	static PublishLog readFrom(Path file) throws IOException {
+		try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+			PublishLog log = new PublishLog(in.readInt());
+			int count = in.readInt();
+			for (int seq = 0; seq < count; seq++) {
+				log.status[seq] = in.readByte();
+				log.sentNanos[seq] = in.readLong();
+				log.node[seq] = in.readByte();
+				log.receivers[seq] = in.readInt();
+			}
+			log.size = count;
+			return log;
+		}
 	}
 
 }

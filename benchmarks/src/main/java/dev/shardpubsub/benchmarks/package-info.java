@@ -1,6 +1,6 @@
 /**
- * Benchmarks of {@code @ShardListener} through slot moves, {@code CLUSTER FAILOVER} and kill -9 of a master, on an
- * embedded Redis Cluster, with an independent publisher. Entry point:
- * {@link dev.shardpubsub.benchmarks.SlotMoveBenchmark}.
+ * The benchmark suite: the starter beside node-redis through slot moves, reshards, {@code CLUSTER FAILOVER} and
+ * kill -9 driven by {@code redis-cli}, with a publisher in its own JVM; cold subscribe, heap and throughput at
+ * scale. Entry point: {@link dev.shardpubsub.benchmarks.Suite}.
  */
 package dev.shardpubsub.benchmarks;

@@ -1,0 +1,133 @@
+package dev.shardpubsub.benchmarks;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+
+import org.springframework.boot.Banner;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+
+import dev.shardpubsub.annotation.ShardListener;
+import dev.shardpubsub.test.EmbeddedRedisCluster;
+
+/**
+ * One {@code @ShardListener} against a raw Lettuce {@code RedisClusterPubSubListener}, each alone on a channel of
+ * the same slot, fed in turn by the same pipelining Lettuce publisher: messages handled per second from the first
+ * publish to the last receipt. The publisher shares the two cores, so both may be held back by it; its own rate is
+ * printed beside.
+ */
+final class ThroughputComparison {
+
+	static final String OURS = "tp:{one}:ours";
+
+	static final String RAW = "tp:{one}:raw";
+
+	private ThroughputComparison() {
+	}
+
+	/**
+	 * @return the best rate of ours and of raw Lettuce over three alternating rounds, msg/s
+	 */
+	static double[] run(EmbeddedRedisCluster cluster, int messages, PrintStream out) throws Exception {
+		AtomicLong raw = new AtomicLong();
+		double bestOurs = 0;
+		double bestRaw = 0;
+		RedisClusterClient client = RedisClusterClient.create(cluster.redisUris());
+		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
+			.web(WebApplicationType.NONE)
+			.bannerMode(Banner.Mode.OFF)
+			.logStartupInfo(false)
+			.properties("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
+			.run();
+				StatefulRedisClusterPubSubConnection<String, String> subscriber = client.connectPubSub();
+				StatefulRedisClusterConnection<String, String> publisher = client.connect()) {
+			subscriber.addListener(new RedisClusterPubSubAdapter<>() {
+
+				@Override
+				public void smessage(RedisClusterNode node, String channel, String message) {
+					raw.incrementAndGet();
+				}
+
+			});
+			subscriber.sync().ssubscribe(RAW);
+			AtomicLong ours = context.getBean(Counter.class).received;
+			MoveScenario.sleep(1000);
+			for (int round = 1; round <= 3; round++) {
+				bestRaw = Math.max(bestRaw, round(publisher, RAW, raw, messages, "raw Lettuce listener", round, out));
+				bestOurs = Math.max(bestOurs, round(publisher, OURS, ours, messages, "@ShardListener", round, out));
+			}
+		}
+		finally {
+			client.shutdown();
+		}
+		return new double[] { bestOurs, bestRaw };
+	}
+
+	private static double round(StatefulRedisClusterConnection<String, String> publisher, String channel,
+			AtomicLong counter, int messages, String name, int round, PrintStream out) throws Exception {
+		long before = counter.get();
+		long started = System.nanoTime();
+		RedisFuture<Long> last = null;
+		for (int i = 0; i < messages; i++) {
+			last = publisher.async().spublish(channel, Integer.toString(i));
+			if (i % 10_000 == 9_999) {
+				last.get();
+			}
+		}
+		last.get();
+		long published = System.nanoTime();
+		while (counter.get() - before < messages && System.nanoTime() - published < Duration.ofSeconds(30).toNanos()) {
+			Thread.sleep(1);
+		}
+		double seconds = (System.nanoTime() - started) / 1e9;
+		long received = counter.get() - before;
+		double rate = received / seconds;
+		out.printf(Locale.ROOT, "  %-20s round %d: %,d of %,d handled in %.2f s = %,.0f msg/s (publisher alone %,.0f msg/s)%n",
+				name, round, received, messages, seconds, rate, messages / ((published - started) / 1e9));
+		MoveScenario.sleep(500);
+		return (received == messages) ? rate : 0;
+	}
+
+	@SpringBootConfiguration
+	@EnableAutoConfiguration
+	static class App {
+
+		@Bean
+		Counter counter() {
+			return new Counter();
+		}
+
+	}
+
+	/**
+	 * The listener under test: counts what it handles.
+	 */
+	public static class Counter {
+
+		final AtomicLong received = new AtomicLong();
+
+		/**
+		 * Count one message.
+		 * @param payload the payload
+		 */
+		@ShardListener(id = "throughput", channels = OURS)
+		public void onMessage(String payload) {
+			this.received.incrementAndGet();
+		}
+
+	}
+
+}
