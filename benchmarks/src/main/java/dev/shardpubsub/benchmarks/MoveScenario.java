@@ -1,6 +1,7 @@
 package dev.shardpubsub.benchmarks;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
@@ -96,6 +97,7 @@ final class MoveScenario {
 				publisher.await("DONE", Duration.ofSeconds(60));
 				sleep(500);
 				published = PublishLog.readFrom(publishFile);
+				Files.deleteIfExists(publishFile);
 				if (peer != null) {
 					theirs = peer.counts();
 				}

@@ -60,7 +60,9 @@ final class NodeRedisPeer implements AutoCloseable {
 		this.process.send("dump");
 		this.process.await("DUMPED", Duration.ofSeconds(30));
 		try {
-			return Files.readAllBytes(this.countsFile);
+			byte[] counts = Files.readAllBytes(this.countsFile);
+			Files.deleteIfExists(this.countsFile);
+			return counts;
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Could not read " + this.countsFile, ex);
