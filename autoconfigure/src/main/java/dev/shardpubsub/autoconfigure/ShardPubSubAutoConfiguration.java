@@ -23,6 +23,7 @@ import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.publish.ShardPublisher;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
 import dev.shardpubsub.topology.LettuceClusterTopology;
+import dev.shardpubsub.topology.SlotMigrationWatcher;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
@@ -49,6 +50,14 @@ public final class ShardPubSubAutoConfiguration {
 			ShardPubSubProperties properties) {
 		return new TopologyWatcher(new LettuceClusterTopology(clusterClient), publisher,
 				properties.getTopology().getRefreshPeriod());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SlotMigrationWatcher shardSlotMigrationWatcher(ClusterClientProvider clusterClient,
+			ApplicationEventPublisher publisher, ShardPubSubProperties properties) {
+		return new SlotMigrationWatcher(new LettuceClusterTopology(clusterClient), publisher,
+				properties.getTopology().getMigrationCheckPeriod());
 	}
 
 	@Bean

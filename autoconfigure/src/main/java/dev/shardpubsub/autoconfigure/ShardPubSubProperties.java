@@ -143,6 +143,14 @@ public class ShardPubSubProperties {
 		 */
 		private Duration refreshPeriod = Duration.ofSeconds(2);
 
+		/**
+		 * How often every master is asked for the slots it is importing or migrating (CLUSTER NODES), so that a
+		 * subscription is made ahead on the importing master of a slot whose keys are being migrated and is in
+		 * place at the hand-over. Checked every 50 ms while a migration is under way. Set to 0 to disable (moves
+		 * are then followed from the servers' pushes only).
+		 */
+		private Duration migrationCheckPeriod = Duration.ofMillis(200);
+
 		public Duration getRefreshPeriod() {
 			return this.refreshPeriod;
 		}
@@ -150,6 +158,18 @@ public class ShardPubSubProperties {
 		public void setRefreshPeriod(Duration refreshPeriod) {
 			assertPositive(refreshPeriod, "shard-pubsub.topology.refresh-period");
 			this.refreshPeriod = refreshPeriod;
+		}
+
+		public Duration getMigrationCheckPeriod() {
+			return this.migrationCheckPeriod;
+		}
+
+		public void setMigrationCheckPeriod(Duration migrationCheckPeriod) {
+			if (migrationCheckPeriod == null || migrationCheckPeriod.isNegative()) {
+				throw new IllegalArgumentException("shard-pubsub.topology.migration-check-period must not be negative "
+						+ "(0 disables the check), but was " + migrationCheckPeriod);
+			}
+			this.migrationCheckPeriod = migrationCheckPeriod;
 		}
 
 	}

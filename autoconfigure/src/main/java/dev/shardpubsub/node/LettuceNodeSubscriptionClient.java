@@ -44,7 +44,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private static final Log logger = LogFactory.getLog(LettuceNodeSubscriptionClient.class);
 
-	private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+	static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
 	/** The client name our connections carry, visible in {@code CLIENT LIST}. */
 	public static final String CLIENT_NAME = "shard-pubsub";
@@ -98,6 +98,11 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	@Override
 	public CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels) {
 		return link(node).submit(true, channels);
+	}
+
+	@Override
+	public CompletableFuture<Void> subscribeImporting(NodeAddress node, List<String> channels) {
+		return link(node).submitImporting(channels);
 	}
 
 	@Override

@@ -26,18 +26,26 @@ final class NodeCommand {
 
 	final CompletableFuture<Void> future = new CompletableFuture<>();
 
+	/** A subscribe preceded by {@code ASKING}: the slot is being imported by the node. */
+	final boolean asking;
+
 	/** The master a {@code ROLE} answer names. */
 	volatile NodeAddress master;
 
 	NodeCommand(Kind kind, List<String> channels) {
+		this(kind, channels, false);
+	}
+
+	NodeCommand(Kind kind, List<String> channels, boolean asking) {
 		this.kind = kind;
+		this.asking = asking;
 		this.channels = List.copyOf(channels);
 		this.pending = new HashSet<>(channels);
 	}
 
 	/** Gets exactly one reply, so commands behind it cannot be completed by its confirmations. */
 	boolean pipelinable() {
-		return isChannelCommand() && this.channels.size() == 1;
+		return isChannelCommand() && this.channels.size() == 1 && !this.asking;
 	}
 
 	/** A subscribe or unsubscribe of no channel: completes once everything queued before it is done. */

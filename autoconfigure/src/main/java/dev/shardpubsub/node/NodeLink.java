@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
@@ -91,6 +93,13 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
 		return enqueue(new NodeCommand(subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE, channels));
+	}
+
+	/**
+	 * Subscribe channels of a slot the node is importing: {@code ASKING}, then {@code SSUBSCRIBE}, sent alone.
+	 */
+	CompletableFuture<Void> submitImporting(List<String> channels) {
+		return enqueue(new NodeCommand(NodeCommand.Kind.SUBSCRIBE, channels, true));
 	}
 
 	/**
@@ -223,6 +232,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 		String[] channels = next.channels.toArray(String[]::new);
 		try {
+			if (next.asking) {
+				// Answered before the SSUBSCRIBE; a refusal shows in the SSUBSCRIBE's own answer (MOVED).
+				target.async().dispatch(CommandType.ASKING, new StatusOutput<>(LettuceNodeSubscriptionClient.CODEC));
+			}
 			RedisFuture<Void> sent = (next.kind == NodeCommand.Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
 					: target.async().sunsubscribe(channels);
 			sent.whenComplete((ignored, error) -> {

@@ -25,6 +25,15 @@ public interface NodeSubscriptionClient {
 	CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels);
 
 	/**
+	 * Subscribe channels of one slot on the node importing it during a migration ({@code ASKING}, then
+	 * {@code SSUBSCRIBE}), ahead of the hand-over. A node that does not import the slot answers {@code MOVED}.
+	 * @param node the importing node
+	 * @param channels channels of a single slot
+	 * @return completes when every channel is confirmed
+	 */
+	CompletableFuture<Void> subscribeImporting(NodeAddress node, List<String> channels);
+
+	/**
 	 * Unsubscribe channels on the node that holds them ({@code SUNSUBSCRIBE}). The node's confirmation is told
 	 * apart from a server-initiated drop.
 	 * @param node the node

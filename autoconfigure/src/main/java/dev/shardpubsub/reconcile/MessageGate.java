@@ -17,7 +17,8 @@ import dev.shardpubsub.topology.TopologyWatcher;
 
 /**
  * Which node's messages reach a channel's listeners: the slot's holder ({@link SlotSubscription#acceptFrom}), and
- * during a take-over on Redis 7.2+ also the standby ({@link SlotSubscription#alsoAccept}). Messages from any other
+ * during a take-over on Redis 7.2+ also the standby ({@link SlotSubscription#alsoAccept}), and during a migration the
+ * importing master ({@link SlotSubscription#ahead}). Messages from any other
  * node are not delivered (the standby's are kept for a while, {@link RecentDeliveries}), and the second copy of a
  * message that a move inside a shard brings is dropped.
  * <p>
@@ -76,7 +77,7 @@ final class MessageGate {
 		long window = this.windowNanos;
 		// One channel's deliveries are ordered against a take-over, which replays the standby's.
 		synchronized (listeners.recent) {
-			if (!node.equals(slot.acceptFrom) && !node.equals(slot.alsoAccept)) {
+			if (!node.equals(slot.acceptFrom) && !node.equals(slot.alsoAccept) && !node.equals(slot.ahead)) {
 				if (!node.equals(slot.standby)) {
 					this.ignored.incrementAndGet();
 				}
@@ -129,7 +130,18 @@ final class MessageGate {
 	 * @param standby the node taking over
 	 */
 	void acceptOnly(SlotSubscription slot, NodeAddress standby) {
-		accept(slot, standby, false);
+		accept(slot, standby, null);
+	}
+
+	/**
+	 * Bridge a move with the standby: as {@link #acceptOnly}, unless the move's new node was accepted meanwhile (its
+	 * {@code SSUBSCRIBE}, sent first, answered on an I/O thread), which stays accepted then, the standby besides it.
+	 * @param slot the slot
+	 * @param standby the standby node
+	 * @param lostHolder the node that dropped the slot
+	 */
+	void bridge(SlotSubscription slot, NodeAddress standby, NodeAddress lostHolder) {
+		accept(slot, standby, lostHolder);
 	}
 
 	/**
@@ -138,20 +150,26 @@ final class MessageGate {
 	 * @param standby the standby node
 	 */
 	void acceptAlso(SlotSubscription slot, NodeAddress standby) {
-		accept(slot, standby, true);
+		accept(slot, standby, standby);
 	}
 
-	private void accept(SlotSubscription slot, NodeAddress standby, boolean alongside) {
+	/**
+	 * @param replaced the node the standby replaces; any if {@code null}; none (accepted alongside) if the standby
+	 * itself, or if another node replaced it meanwhile
+	 */
+	private void accept(SlotSubscription slot, NodeAddress standby, NodeAddress replaced) {
 		List<ChannelListeners> channels = slot.channels.stream()
 			.sorted()
 			.map(this.index::channel)
 			.filter((listeners) -> listeners != null)
 			.toList();
 		holding(channels, 0, () -> {
+			boolean alongside = standby.equals(replaced)
+					|| (replaced != null && !slot.switchAcceptFrom(replaced, standby));
 			if (alongside) {
 				slot.alsoAccept = standby;
 			}
-			else {
+			else if (replaced == null) {
 				slot.acceptFrom = standby;
 			}
 			long window = this.windowNanos;

@@ -20,8 +20,8 @@ import dev.shardpubsub.topology.NodeAddress;
  * subscription moves from one node of a shard to another (a {@code CLUSTER FAILOVER}, a crashed master's replica),
  * the new node can deliver, after our subscription there, a message the old one delivered to us just before. Redis
  * gives a message no id, so a copy is recognised by its payload: a message from the new node that equals one the old
- * node delivered within the window is dropped, in the order the old node delivered them (a node delivers a shard's
- * messages in the order it received them, so older ones cannot follow).
+ * node delivered within the window is dropped, each delivery matching one copy at most, in any order (messages
+ * published on two nodes of the shard, as around a failover, reach each node in a different order).
  * <p>
  * It also keeps what the channel's standby sent (not delivered), which a take-over replays through the same check.
  * Costs queues of references to recent payloads; those of one channel are guarded by its monitor (deliveries from
@@ -77,16 +77,14 @@ final class RecentDeliveries {
 	}
 
 	private static boolean removeMatch(ArrayDeque<Delivery> deliveries, byte[] payload) {
-		int index = 0;
-		for (Delivery delivery : deliveries) {
-			if (Arrays.equals(delivery.payload, payload)) {
-				// This one and every earlier one: the other node delivers them in order, earlier ones came before.
-				for (int i = 0; i <= index; i++) {
-					deliveries.removeFirst();
-				}
+		// Only this one: two nodes deliver the messages published on one node in the same order, but those published
+		// on different nodes (a demoted master forwards what it is still sent) can reach them in different orders.
+		Iterator<Delivery> iterator = deliveries.iterator();
+		while (iterator.hasNext()) {
+			if (Arrays.equals(iterator.next().payload, payload)) {
+				iterator.remove();
 				return true;
 			}
-			index++;
 		}
 		return false;
 	}

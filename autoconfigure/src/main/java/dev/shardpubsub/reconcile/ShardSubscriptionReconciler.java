@@ -27,6 +27,7 @@ import org.springframework.util.backoff.BackOff;
 
 import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.ShardPubSubEvent;
+import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
@@ -34,7 +35,6 @@ import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.node.NodeSubscriptionListener;
 import dev.shardpubsub.topology.NodeAddress;
 import dev.shardpubsub.topology.TopologyWatcher;
 
@@ -91,6 +91,8 @@ public class ShardSubscriptionReconciler
 
 	private final SlotEvents events;
 
+	private final AheadSubscriptions ahead;
+
 	private volatile boolean running;
 
 	/**
@@ -111,8 +113,9 @@ public class ShardSubscriptionReconciler
 		this.gate = new MessageGate(this.index, topology, DEFAULT_DEDUPLICATION_WINDOW);
 		this.standby = new StandbySubscriptions(this, this.index, nodes, topology);
 		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
-		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology);
-		nodes.setListener(new NodeEvents());
+		this.ahead = new AheadSubscriptions(this, this.index, nodes, topology, this.router);
+		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead);
+		nodes.setListener(new NodeEvents(this.gate, topology));
 	}
 
 	// ShardSubscriptions
@@ -278,6 +281,9 @@ public class ShardSubscriptionReconciler
 		else if (event instanceof SlotOwnershipChangedEvent changed) {
 			execute(() -> this.events.ownershipChanged(changed));
 		}
+		else if (event instanceof SlotMigrationsChangedEvent migrations) {
+			execute(() -> this.ahead.migrationsChanged(migrations));
+		}
 	}
 
 	/** See {@link SlotEvents#standbyRetaken}. */
@@ -339,6 +345,9 @@ public class ShardSubscriptionReconciler
 				if (slot.standby != null && !slot.standbyHeld.isEmpty()) {
 					pending.add(this.nodes.unsubscribe(slot.standby, List.copyOf(slot.standbyHeld)));
 				}
+				if (slot.ahead != null && !slot.aheadHeld.isEmpty()) {
+					pending.add(this.nodes.unsubscribe(slot.ahead, List.copyOf(slot.aheadHeld)));
+				}
 				// Kept as wanted, held nowhere: a restart subscribes everything again.
 				slot.reset();
 				this.index.holder(slot, null);
@@ -373,28 +382,6 @@ public class ShardSubscriptionReconciler
 	@Override
 	public int getPhase() {
 		return PHASE;
-	}
-
-	/**
-	 * Messages to listeners; drops and lost connections to the watcher, which publishes them as events.
-	 */
-	private final class NodeEvents implements NodeSubscriptionListener {
-
-		@Override
-		public void onMessage(NodeAddress node, String channel, byte[] payload) {
-			ShardSubscriptionReconciler.this.gate.deliver(node, channel, payload);
-		}
-
-		@Override
-		public void onServerUnsubscribe(NodeAddress node, String channel) {
-			ShardSubscriptionReconciler.this.topology.serverUnsubscribed(node, channel);
-		}
-
-		@Override
-		public void onConnectionLost(NodeAddress node, String cause) {
-			ShardSubscriptionReconciler.this.topology.connectionLost(node, cause);
-		}
-
 	}
 
 }

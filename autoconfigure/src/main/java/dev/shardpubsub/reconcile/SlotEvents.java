@@ -31,8 +31,11 @@ final class SlotEvents {
 
 	private final TopologyWatcher topology;
 
+	private final AheadSubscriptions ahead;
+
 	SlotEvents(SubscriptionIndex index, SlotRouter router, StandbySubscriptions standby, MessageGate gate,
-			TopologyWatcher topology) {
+			TopologyWatcher topology, AheadSubscriptions ahead) {
+		this.ahead = ahead;
 		this.index = index;
 		this.router = router;
 		this.standby = standby;
@@ -52,13 +55,25 @@ final class SlotEvents {
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost()) {
+				if (slot.ahead != null) {
+					// A migration seen coming: the subscription ahead on the importing master takes over.
+					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+					if (this.ahead.holderDropped(slot)) {
+						continue;
+					}
+					this.router.reconcile(slot);
+					continue;
+				}
 				if (takesOver(slot)) {
 					// The standby dropped the slot and took it again before the holder did: it is the new master.
 					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 					this.router.promoteStandby(slot, false);
 					continue;
 				}
-				boolean bridge = slot.standbyReady();
+				NodeAddress owner = this.topology.current().owner(slot.slot);
+				// A standby outside the new owner's shard (the view already shows a reshard) drops the slot too.
+				boolean bridge = slot.standbyReady()
+						&& (owner == null || owner.equals(slot.holder) || this.topology.current().sameShard(owner, slot.standby));
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 				if (!this.topology.current().isMaster(event.getNode())) {
 					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
@@ -69,17 +84,23 @@ final class SlotEvents {
 				if (bridge) {
 					// The standby delivers while the move finds the slot's node: after a failover, it is that node.
 					slot.bridgedBy(slot.standby);
-					this.gate.acceptOnly(slot, slot.standby);
+				}
+				// The SSUBSCRIBE goes out first; the standby's replay (copies of what the holder delivered) after it.
+				this.router.reconcile(slot);
+				if (bridge && slot.holderLost()) {
+					this.gate.bridge(slot, slot.standby, event.getNode());
 				}
 				if (logger.isDebugEnabled()) {
 					logger.debug("Slot " + slot.slot + ": " + event.getNode() + " dropped it; " + (bridge
 							? "the standby on " + slot.standby + " delivers meanwhile"
 							: "no standby ready (" + slot.standby + " holds " + slot.standbyHeld + ")"));
 				}
-				this.router.reconcile(slot);
 			}
 			else if (event.getNode().equals(slot.standby)) {
 				this.standby.dropped(slot, channel);
+			}
+			else if (event.getNode().equals(slot.ahead)) {
+				this.ahead.dropped(slot, channel);
 			}
 		}
 	}

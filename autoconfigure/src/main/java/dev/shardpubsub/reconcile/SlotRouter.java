@@ -146,37 +146,7 @@ final class SlotRouter {
 	}
 
 	private NodeAddress nextCandidate(SlotSubscription slot) {
-		if (slot.hint != null && !slot.failedNodes.contains(slot.hint)) {
-			return slot.hint;
-		}
-		SlotOwnership ownership = this.topology.current();
-		NodeAddress owner = ownership.owner(slot.slot);
-		if (owner == null) {
-			// No owner in our view, which may be stale: ask a node; a MOVED answer names the owner if there is one.
-			return probeCandidate(slot, ownership);
-		}
-		if (!slot.failedNodes.contains(owner)) {
-			return owner;
-		}
-		// The owner is unreachable: its replicas accept the subscription and keep it once one is promoted.
-		for (NodeAddress replica : ownership.replicasOf(owner)) {
-			if (!slot.failedNodes.contains(replica)) {
-				return replica;
-			}
-		}
-		return null;
-	}
-
-	private NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
-		if (slot.holder != null && !slot.failedNodes.contains(slot.holder)) {
-			return slot.holder;
-		}
-		for (NodeAddress master : ownership.masters()) {
-			if (!slot.failedNodes.contains(master)) {
-				return master;
-			}
-		}
-		return null;
+		return Candidates.next(slot, this.topology.current());
 	}
 
 	private void send(SlotSubscription slot, NodeAddress target, List<String> channels, int redirects) {
@@ -257,6 +227,10 @@ final class SlotRouter {
 			// The move ended on the standby: its subscriptions are the holder's now.
 			this.standby.promoted(slot);
 		}
+		if (target.equals(slot.ahead)) {
+			slot.ahead = null;
+			slot.aheadHeld.clear();
+		}
 		slot.held.addAll(channels);
 		slot.acceptFrom = target;
 		if (moved) {
@@ -290,15 +264,33 @@ final class SlotRouter {
 	 * @param connectionLost whether the holder's connection was lost (its subscription may come back there)
 	 */
 	void promoteStandby(SlotSubscription slot, boolean connectionLost) {
-		NodeAddress previous = slot.holder;
 		NodeAddress target = slot.standby;
+		List<String> held = List.copyOf(slot.standbyHeld);
+		this.standby.promoted(slot);
+		promote(slot, target, held, connectionLost);
+	}
+
+	/**
+	 * The holder dropped a slot that was migrating, and the subscription ahead on the importing master holds every
+	 * channel: it becomes the holder at once.
+	 * @param slot the slot, marked lost
+	 */
+	void promoteAhead(SlotSubscription slot) {
+		NodeAddress target = slot.ahead;
+		List<String> held = List.copyOf(slot.aheadHeld);
+		slot.ahead = null;
+		slot.aheadHeld.clear();
+		promote(slot, target, held, false);
+	}
+
+	private void promote(SlotSubscription slot, NodeAddress target, List<String> held, boolean connectionLost) {
+		NodeAddress previous = slot.holder;
 		if (connectionLost) {
 			slot.movedBecause(MoveReason.STANDBY);
 		}
 		slot.held.clear();
-		slot.held.addAll(slot.standbyHeld);
+		slot.held.addAll(held);
 		this.owner.handOver(slot, target);
-		this.standby.promoted(slot);
 		this.index.holder(slot, target);
 		publishMoved(slot, previous, target);
 		slot.settled();

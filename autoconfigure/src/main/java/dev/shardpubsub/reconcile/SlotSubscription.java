@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
@@ -57,6 +58,18 @@ final class SlotSubscription {
 	/** The return to {@link #returnTo} is scheduled. */
 	boolean swapScheduled;
 
+	/**
+	 * The master importing the slot, subscribed ahead of the hand-over ({@link AheadSubscriptions}); its messages are
+	 * delivered too (each message is published in one shard only). Null otherwise.
+	 */
+	volatile NodeAddress ahead;
+
+	/** The channels the node ahead confirmed. */
+	final Set<String> aheadHeld = ConcurrentHashMap.newKeySet();
+
+	/** A subscribe on the node ahead is under way. */
+	boolean aheadInFlight;
+
 	/** The channels the standby confirmed. */
 	final Set<String> standbyHeld = ConcurrentHashMap.newKeySet();
 
@@ -104,8 +117,22 @@ final class SlotSubscription {
 	/** The failure was logged at WARN already (once per episode). */
 	boolean failureLogged;
 
+	private static final AtomicReferenceFieldUpdater<SlotSubscription, NodeAddress> ACCEPT_FROM = AtomicReferenceFieldUpdater
+		.newUpdater(SlotSubscription.class, NodeAddress.class, "acceptFrom");
+
 	SlotSubscription(int slot) {
 		this.slot = slot;
+	}
+
+	/**
+	 * Accept another node's messages instead, unless {@link #acceptFrom} changed meanwhile (an I/O thread accepts a
+	 * node as soon as it confirms a subscription).
+	 * @param expected the node accepted now
+	 * @param next the node to accept instead
+	 * @return whether it was switched
+	 */
+	boolean switchAcceptFrom(NodeAddress expected, NodeAddress next) {
+		return ACCEPT_FROM.compareAndSet(this, expected, next);
 	}
 
 	SlotPhase phase() {
@@ -303,6 +330,9 @@ final class SlotSubscription {
 		this.acceptFrom = null;
 		this.alsoAccept = null;
 		this.alsoAcceptView = null;
+		this.ahead = null;
+		this.aheadHeld.clear();
+		this.aheadInFlight = false;
 		this.inFlight = false;
 		this.dirty = false;
 		this.ownerChangedInFlight = false;

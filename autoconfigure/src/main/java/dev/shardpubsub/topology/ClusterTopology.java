@@ -1,5 +1,6 @@
 package dev.shardpubsub.topology;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
@@ -26,5 +27,20 @@ public interface ClusterTopology {
 	 * @return stops the notifications when closed
 	 */
 	AutoCloseable onChange(Consumer<SlotOwnership> listener);
+
+	/**
+	 * The slot migrations under way, as each master reports them about itself ({@code IMPORTING} and
+	 * {@code MIGRATING} slots). A node that cannot be asked is left out.
+	 * @return completes with the migrations; none by default
+	 */
+	default CompletableFuture<List<SlotMigration>> migrations() {
+		return CompletableFuture.completedFuture(List.of());
+	}
+
+	/**
+	 * Release the connections this source opened itself (not the client's).
+	 */
+	default void close() {
+	}
 
 }

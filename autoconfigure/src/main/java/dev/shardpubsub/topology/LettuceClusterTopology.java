@@ -1,12 +1,18 @@
 package dev.shardpubsub.topology;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import reactor.core.Disposable;
 
 /**
@@ -15,6 +21,9 @@ import reactor.core.Disposable;
 public class LettuceClusterTopology implements ClusterTopology {
 
 	private final Supplier<RedisClusterClient> client;
+
+	/** Asks the masters for their migrations; opened on first use. */
+	private volatile StatefulRedisClusterConnection<String, String> connection;
 
 	/**
 	 * Create a topology source.
@@ -46,6 +55,54 @@ public class LettuceClusterTopology implements ClusterTopology {
 			.filter((event) -> isOurs(cluster, event))
 			.subscribe((event) -> listener.accept(SlotOwnership.of(event.after())));
 		return subscription::dispose;
+	}
+
+	@Override
+	public CompletableFuture<List<SlotMigration>> migrations() {
+		RedisClusterClient cluster = this.client.get();
+		StatefulRedisClusterConnection<String, String> commands = connection(cluster);
+		Map<String, NodeAddress> byId = new HashMap<>();
+		List<String> masters = new ArrayList<>();
+		for (RedisClusterNode node : cluster.getPartitions()) {
+			if (node.getUri() == null || node.is(NodeFlag.NOADDR) || node.is(NodeFlag.HANDSHAKE)) {
+				continue;
+			}
+			byId.put(node.getNodeId(), NodeAddress.of(node.getUri()));
+			if (node.is(NodeFlag.UPSTREAM) && !node.is(NodeFlag.FAIL) && !node.is(NodeFlag.EVENTUAL_FAIL)) {
+				masters.add(node.getNodeId());
+			}
+		}
+		List<CompletableFuture<List<SlotMigration>>> answers = new ArrayList<>();
+		for (String master : masters) {
+			answers.add(commands.getConnectionAsync(master)
+				.thenCompose((node) -> node.async().clusterNodes().toCompletableFuture())
+				.thenApply((nodes) -> SlotMigration.parseMyself(nodes, byId))
+				.exceptionally((error) -> List.of()));
+		}
+		return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+			.thenApply((ignored) -> answers.stream().flatMap((answer) -> answer.join().stream()).toList());
+	}
+
+	private StatefulRedisClusterConnection<String, String> connection(RedisClusterClient cluster) {
+		StatefulRedisClusterConnection<String, String> current = this.connection;
+		if (current == null) {
+			synchronized (this) {
+				if (this.connection == null) {
+					this.connection = cluster.connect();
+				}
+				current = this.connection;
+			}
+		}
+		return current;
+	}
+
+	@Override
+	public void close() {
+		StatefulRedisClusterConnection<String, String> current = this.connection;
+		this.connection = null;
+		if (current != null) {
+			current.closeAsync();
+		}
 	}
 
 	// The event bus is shared by every client of the same ClientResources, maybe of other clusters.

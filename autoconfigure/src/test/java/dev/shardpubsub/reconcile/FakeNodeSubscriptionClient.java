@@ -34,7 +34,7 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	enum Type {
 
-		SSUBSCRIBE, SUNSUBSCRIBE
+		SSUBSCRIBE, SSUBSCRIBE_ASKING, SUNSUBSCRIBE
 
 	}
 
@@ -45,7 +45,7 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 		}
 
 		boolean isSubscribe() {
-			return this.type == Type.SSUBSCRIBE;
+			return this.type == Type.SSUBSCRIBE || this.type == Type.SSUBSCRIBE_ASKING;
 		}
 
 		boolean isUnsubscribe() {
@@ -78,6 +78,8 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 	private boolean roleRefused;
 
 	private final Set<NodeAddress> down = new HashSet<>();
+
+	private final Set<String> importing = new HashSet<>();
 
 	private final Map<NodeAddress, Set<String>> subscriptions = new HashMap<>();
 
@@ -341,9 +343,25 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	// NodeSubscriptionClient
 
+	/**
+	 * Make a node import a slot: {@code ASKING} + {@code SSUBSCRIBE} is accepted there.
+	 * @param node the node
+	 * @param slot the slot
+	 */
+	void importing(NodeAddress node, int slot) {
+		synchronized (this.monitor) {
+			this.importing.add(node + "/" + slot);
+		}
+	}
+
 	@Override
 	public CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels) {
 		return submit(new Command(Type.SSUBSCRIBE, node, List.copyOf(channels)));
+	}
+
+	@Override
+	public CompletableFuture<Void> subscribeImporting(NodeAddress node, List<String> channels) {
+		return submit(new Command(Type.SSUBSCRIBE_ASKING, node, List.copyOf(channels)));
 	}
 
 	@Override
@@ -405,7 +423,8 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 			else if (this.redirects.containsKey(node)) {
 				error = new MovedException(slot, this.redirects.get(node));
 			}
-			else if (this.cluster.serves(node, slot)) {
+			else if (this.cluster.serves(node, slot)
+					|| command.type() == Type.SSUBSCRIBE_ASKING && this.importing.contains(node + "/" + slot)) {
 				this.subscriptions.computeIfAbsent(node, (key) -> new LinkedHashSet<>()).addAll(command.channels());
 			}
 			else {

@@ -21,6 +21,7 @@ import org.springframework.util.backoff.FixedBackOff;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
+import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
@@ -28,6 +29,7 @@ import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.reconcile.FakeNodeSubscriptionClient.Command;
 import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.topology.SlotMigration;
 import dev.shardpubsub.topology.SlotOwnerChange;
 import dev.shardpubsub.topology.TopologyWatcher;
 
@@ -1102,6 +1104,84 @@ class ShardSubscriptionReconcilerTests {
 		this.reconciler.stop();
 		assertThat(this.nodes.subscribedOn(A)).isEmpty();
 		assertThat(this.nodes.subscribedOn(A_REPLICA)).isEmpty();
+	}
+
+	// Make-before-break for migrations seen coming
+
+	@Test
+	void subscribesAheadOnTheImportingMasterAndTakesOverWithoutACommandWhenTheHolderDropsTheSlot() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		this.nodes.importing(B, SLOT_A);
+		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		assertThat(sent(0)).contains("SSUBSCRIBE_ASKING " + B + " [{a}x]");
+		barrier();
+		int mark = commands().size();
+		// Redis 7.0: the importing node keeps the early subscription through the hand-over.
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		SubscriptionMovedEvent moved = awaitMoves(SLOT_A, 1).get(0);
+		assertThat(moved.getFrom()).isEqualTo(C);
+		assertThat(moved.getTo()).isEqualTo(B);
+		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
+		barrier();
+		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002", "{a}x=2@127.0.0.1:7001");
+		assertThat(channel("{a}x").node()).isEqualTo(B.toString());
+		assertThat(this.nodes.violations()).isEmpty();
+	}
+
+	@Test
+	void onRedis72TheImportingMastersPushTakesTheSubscriptionAgainBeforeTheHolderDropsTheSlot() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		this.nodes.importing(B, SLOT_A);
+		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		barrier();
+		int mark = commands().size();
+		// The importing node drops its subscribers at its own SETSLOT NODE, before the source's.
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		this.nodes.push(B, "{a}x");
+		eventually().until(() -> sent(mark).contains(ssubscribe(B, "{a}x")) && this.nodes.subscribedOn(B).contains("{a}x"));
+		barrier();
+		assertThat(moves(SLOT_A)).isEmpty();
+		// The source still serves the slot until it drops it in turn.
+		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
+		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
+		barrier();
+		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002", "{a}x=2@127.0.0.1:7001");
+	}
+
+	@Test
+	void dropsTheSubscriptionAheadWhenTheMigrationEndsWithoutAHandOver() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		this.nodes.importing(B, SLOT_A);
+		SlotMigration migration = new SlotMigration(SLOT_A, C, B);
+		migrations(List.of(migration), List.of());
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		migrations(List.of(), List.of(migration));
+		eventually().until(() -> !this.nodes.subscribedOn(B).contains("{a}x"));
+		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002");
+		assertThat(moves(SLOT_A)).isEmpty();
+		assertThat(channel("{a}x").node()).isEqualTo(C.toString());
+	}
+
+	private void migrations(List<SlotMigration> started, List<SlotMigration> ended) {
+		this.publisher.publishEvent(new SlotMigrationsChangedEvent(this, started, ended, System.nanoTime()));
 	}
 
 	private void start() {
