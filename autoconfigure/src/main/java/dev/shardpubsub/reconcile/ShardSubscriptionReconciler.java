@@ -23,6 +23,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.core.Ordered;
 import org.springframework.util.backoff.BackOff;
 
 import dev.shardpubsub.event.NodeConnectionLostEvent;
@@ -51,7 +52,7 @@ import dev.shardpubsub.topology.TopologyWatcher;
  * waiting on Redis and Redis I/O threads are never blocked.
  */
 public class ShardSubscriptionReconciler
-		implements ShardSubscriptions, ApplicationListener<ShardPubSubEvent>, SmartLifecycle {
+		implements ShardSubscriptions, ApplicationListener<ShardPubSubEvent>, SmartLifecycle, Ordered {
 
 	/** Started after the topology watcher and before the listener containers. */
 	public static final int PHASE = Integer.MAX_VALUE - 200;
@@ -382,6 +383,14 @@ public class ShardSubscriptionReconciler
 	@Override
 	public int getPhase() {
 		return PHASE;
+	}
+
+	/**
+	 * First among the listeners of an event: the move starts before metrics and application listeners see it.
+	 */
+	@Override
+	public int getOrder() {
+		return Ordered.HIGHEST_PRECEDENCE;
 	}
 
 }
