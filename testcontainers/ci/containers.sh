@@ -12,15 +12,16 @@ podman_socket="$containers_dir/podman.sock"
 containers_setup() {
   if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
     echo "Installing podman and runc"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends podman runc >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman runc >/dev/null || return 1
   fi
-  mkdir -p "$containers_dir"
+  mkdir -p "$containers_dir" || return 1
   local hard
   hard=$(ulimit -Hn)
-  [ "$hard" = unlimited ] && hard=1048576
-  # Root here cannot raise hard limits (crun/runc would ask for 1048576 open files), and the kernel's hybrid
+  if [ "$hard" = unlimited ]; then
+    hard=1048576
+  fi
+  # Root here cannot raise hard limits (the runtime would ask for 1048576 open files), and the kernel's hybrid
   # cgroup layout needs runc rather than crun.
   cat > "$containers_dir/containers.conf" <<CONF
 [containers]
@@ -38,15 +39,17 @@ CONF
   local i
   for i in $(seq 1 100); do
     if curl -sf --unix-socket "$podman_socket" http://d/_ping >/dev/null 2>&1; then
-      break
+      export DOCKER_HOST="unix://$podman_socket"
+      # Ryuk's image is on a registry we cannot reach; containers_teardown removes what the tests leave.
+      export TESTCONTAINERS_RYUK_DISABLED=true
+      echo "Podman $(podman --version | cut -d' ' -f3) serving $DOCKER_HOST"
+      return 0
     fi
     sleep 0.1
   done
-  curl -sf --unix-socket "$podman_socket" http://d/_ping >/dev/null
-  export DOCKER_HOST="unix://$podman_socket"
-  # Ryuk's image is on a registry we cannot reach; containers_teardown removes what the tests leave.
-  export TESTCONTAINERS_RYUK_DISABLED=true
-  echo "Podman $(podman --version | cut -d' ' -f3) serving $DOCKER_HOST"
+  echo "The Podman API socket did not answer:"
+  cat "$containers_dir/service.log"
+  return 1
 }
 
 containers_teardown() {
@@ -83,7 +86,7 @@ containers_build_image() {
     cp -L "$lib" "$root$lib"
   done
   cp /bin/dash "$root/bin/sh"
-  containers_busybox "$root/bin/busybox"
+  containers_busybox "$root/bin/busybox" || return 1
   local applet
   for applet in sleep cat ls ps kill mkdir rm touch grep env; do
     ln -s busybox "$root/bin/$applet"
@@ -93,6 +96,7 @@ containers_build_image() {
   tar -C "$root" -cf "$root.tar" .
   podman import -q "$root.tar" "$image" >/dev/null
   rm -rf "$root" "$root.tar"
+  podman image exists "$image" || return 1
   echo "Built image $image from $binary ($("$binary" --version | cut -d' ' -f1-3))"
 }
 
@@ -110,5 +114,5 @@ containers_busybox() {
       rm -rf "$work"
     fi
   fi
-  cp "$cache" "$target"
+  cp "$cache" "$target" && [ -x "$target" ]
 }

@@ -79,6 +79,8 @@ final class ClusterStartScript {
 		add(args, "dbfilename", "dump-" + port + ".rdb");
 		add(args, "save", "");
 		add(args, "appendonly", "no");
+		// A new replica's first sync would otherwise wait 5 s for more replicas to sync with at once.
+		add(args, "repl-diskless-sync-delay", "0");
 		add(args, "protected-mode", "no");
 		add(args, "pidfile", pidFile(port));
 		add(args, "logfile", "");
