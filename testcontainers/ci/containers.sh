@@ -62,11 +62,14 @@ containers_teardown() {
 }
 
 # containers_build_image SERVER_BINARY IMAGE_NAME [SERVER_NAME]
-# Imports an image with SERVER_BINARY as /usr/local/bin/SERVER_NAME (default: the binary's name; valkey-server also
+# IMAGE_NAME as a test names it (redis:7.4.1, valkey/valkey:8.0.1) is stored under its Docker Hub name
+# (docker.io/library/redis:7.4.1), the name the engine and Testcontainers look for; Podman would store a bare name
+# as localhost/NAME. Imports an image with SERVER_BINARY as /usr/local/bin/SERVER_NAME (default: the binary's name; valkey-server also
 # gets redis-server beside it, as the official Valkey images have), the libraries it links, dash as /bin/sh and
 # busybox for the few tools a start script uses. Skips the work when the image is already there.
 containers_build_image() {
-  local binary=$1 image=$2 name=${3:-$(basename "$1")}
+  local binary=$1 image name=${3:-$(basename "$1")}
+  image=$(containers_hub_name "$2")
   if podman image exists "$image"; then
     echo "Image $image already present"
     return 0
@@ -98,6 +101,17 @@ containers_build_image() {
   rm -rf "$root" "$root.tar"
   podman image exists "$image" || return 1
   echo "Built image $image from $binary ($("$binary" --version | cut -d' ' -f1-3))"
+}
+
+containers_hub_name() {
+  local first=${1%%/*}
+  if [ "$first" != "$1" ] && { [ "$first" = localhost ] || [[ $first == *.* ]] || [[ $first == *:* ]]; }; then
+    echo "$1"
+  elif [[ $1 == */* ]]; then
+    echo "docker.io/$1"
+  else
+    echo "docker.io/library/$1"
+  fi
 }
 
 containers_busybox() {
