@@ -264,10 +264,7 @@ final class SlotRouter {
 	 * @param connectionLost whether the holder's connection was lost (its subscription may come back there)
 	 */
 	void promoteStandby(SlotSubscription slot, boolean connectionLost) {
-		NodeAddress target = slot.standby;
-		List<String> held = List.copyOf(slot.standbyHeld);
-		this.standby.promoted(slot);
-		promote(slot, target, held, connectionLost);
+		promote(slot, slot.standby, List.copyOf(slot.standbyHeld), connectionLost, () -> this.standby.promoted(slot));
 	}
 
 	/**
@@ -276,14 +273,18 @@ final class SlotRouter {
 	 * @param slot the slot, marked lost
 	 */
 	void promoteAhead(SlotSubscription slot) {
-		NodeAddress target = slot.ahead;
-		List<String> held = List.copyOf(slot.aheadHeld);
-		slot.ahead = null;
-		slot.aheadHeld.clear();
-		promote(slot, target, held, false);
+		promote(slot, slot.ahead, List.copyOf(slot.aheadHeld), false, () -> {
+			slot.ahead = null;
+			slot.aheadHeld.clear();
+		});
 	}
 
-	private void promote(SlotSubscription slot, NodeAddress target, List<String> held, boolean connectionLost) {
+	/**
+	 * @param release forgets the node as standby or ahead, once its messages are accepted as the holder's (before,
+	 * they would be neither accepted nor kept)
+	 */
+	private void promote(SlotSubscription slot, NodeAddress target, List<String> held, boolean connectionLost,
+			Runnable release) {
 		NodeAddress previous = slot.holder;
 		if (connectionLost) {
 			slot.movedBecause(MoveReason.STANDBY);
@@ -291,6 +292,7 @@ final class SlotRouter {
 		slot.held.clear();
 		slot.held.addAll(held);
 		this.owner.handOver(slot, target);
+		release.run();
 		this.index.holder(slot, target);
 		publishMoved(slot, previous, target);
 		slot.settled();
