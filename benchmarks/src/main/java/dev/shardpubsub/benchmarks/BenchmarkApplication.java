@@ -8,10 +8,12 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 
 import dev.shardpubsub.annotation.ShardListener;
+import dev.shardpubsub.event.SubscriptionMovedEvent;
 
 /**
  * The application under test: Spring Boot with the starter's auto-configuration at its defaults, the measured
@@ -38,11 +40,11 @@ public class BenchmarkApplication {
 	 * @param channel the measured channel
 	 * @param otherChannels how many channels besides it
 	 * @param receipts where the measured listener records
-	 * @param moves collects the move events
+	 * @param moves gets the move events
 	 * @return the running context
 	 */
 	static ConfigurableApplicationContext start(String nodes, String channel, int otherChannels, ReceiptLog receipts,
-			MoveEventLog moves) {
+			ApplicationListener<SubscriptionMovedEvent> moves) {
 		return new SpringApplicationBuilder(BenchmarkApplication.class).web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
 			.logStartupInfo(false)

@@ -3,12 +3,14 @@ package dev.shardpubsub.benchmarks;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,12 +28,14 @@ final class ChildProcess implements AutoCloseable {
 
 	private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
+	private final List<String> all = Collections.synchronizedList(new ArrayList<>());
+
 	private final Writer input;
 
 	private ChildProcess(String name, Process process, PrintStream echo) {
 		this.name = name;
 		this.process = process;
-		this.input = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+		this.input = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
 		Thread reader = new Thread(() -> {
 			try (BufferedReader out = new BufferedReader(
 					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -41,6 +45,7 @@ final class ChildProcess implements AutoCloseable {
 						echo.println("  [" + name + "] " + line);
 					}
 					this.lines.add(line);
+					this.all.add(line);
 				}
 			}
 			catch (IOException ex) {
@@ -149,6 +154,17 @@ final class ChildProcess implements AutoCloseable {
 			}
 		}
 		return found;
+	}
+
+	/**
+	 * Every line printed so far that starts with a prefix, whether waited for or not.
+	 * @param prefix the prefix
+	 * @return the lines
+	 */
+	List<String> printed(String prefix) {
+		synchronized (this.all) {
+			return this.all.stream().filter((line) -> line.startsWith(prefix)).toList();
+		}
 	}
 
 	/**

@@ -24,8 +24,14 @@ final class Events {
 
 	private final List<Event> events = new ArrayList<>();
 
+	private final int round;
+
+	Events(int round) {
+		this.round = round;
+	}
+
 	synchronized Event begin(String kind, int index, String detail) {
-		Event event = new Event(kind, index, detail, System.nanoTime());
+		Event event = new Event(this.round, kind, index, detail, System.nanoTime());
 		this.events.add(event);
 		return event;
 	}
@@ -41,13 +47,14 @@ final class Events {
 	/**
 	 * One disruption.
 	 *
+	 * @param round the round, from 1
 	 * @param kind one of {@link #KINDS} or {@link #IDLE}
-	 * @param index its number within its kind, from 0
+	 * @param index its number within its kind in its round, from 0
 	 * @param detail what was done, e.g. the nodes
 	 * @param startNanos when its operation began ({@link System#nanoTime()}, the same clock in every process of
 	 * the machine)
 	 */
-	record Event(String kind, int index, String detail, long startNanos) {
+	record Event(int round, String kind, int index, String detail, long startNanos) {
 
 	}
 

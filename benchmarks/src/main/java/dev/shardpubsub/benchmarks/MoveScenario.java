@@ -13,18 +13,15 @@ import java.util.Map;
 
 import io.lettuce.core.cluster.SlotHash;
 
-import org.springframework.context.ConfigurableApplicationContext;
-
-import dev.shardpubsub.listener.ChannelSubscription;
-import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.test.RedisNode;
 
 /**
- * The side-by-side run: the starter's application (in this JVM) and node-redis (its own process) subscribed to the
- * same channel, a publisher in its own JVM, and every disruption driven by {@code redis-cli} and {@code kill}
- * processes: planned moves of the empty slot, reshards of the slot with its keys, {@code CLUSTER FAILOVER}s and
- * kill -9 of its master.
+ * The side-by-side run: the starter's application ({@link AppMain}) and node-redis, each in a process of its own,
+ * subscribed to the same channel, a publisher in its own JVM, and every disruption driven by {@code redis-cli} and
+ * {@code kill} processes: planned moves of the empty slot, reshards of the slot with its keys,
+ * {@code CLUSTER FAILOVER}s and kill -9 of its master. Repeated in rounds, each with fresh processes, so that
+ * every round has a first move after start.
  */
 final class MoveScenario {
 
@@ -36,7 +33,7 @@ final class MoveScenario {
 
 	private final PrintStream out;
 
-	private final Events events = new Events();
+	private Events events;
 
 	final String channel;
 
@@ -64,51 +61,48 @@ final class MoveScenario {
 		}
 	}
 
-	Outcome run() throws Exception {
-		int capacity = this.settings.rate() * 1200;
-		List<String> addresses = this.cluster.nodes().stream().map(RedisNode::address).toList();
-		String nodes = String.join(",", addresses);
-		ReceiptLog receipts = new ReceiptLog(capacity, addresses);
-		MoveEventLog moves = new MoveEventLog();
-		Path publishFile = this.settings.out().resolve("published.bin").toAbsolutePath();
-		byte[] theirs = null;
-		PublishLog published;
-		long started = System.nanoTime();
-		try (ConfigurableApplicationContext context = BenchmarkApplication.start(this.cluster.nodesProperty(),
-				this.channel, this.settings.channels() - 1, receipts, moves)) {
-			long contextStarted = System.nanoTime();
-			awaitSubscribed(context.getBean(ShardSubscriptions.class));
-			progress("application started in %d ms, measured channel %s (slot %d) subscribed %d ms later",
-					(contextStarted - started) / 1_000_000, this.channel, this.slot,
-					(System.nanoTime() - contextStarted) / 1_000_000);
-			NodeRedisPeer peer = this.settings.peer() ? NodeRedisPeer.start(this.settings.nodeDir(), nodes,
-					this.channel, capacity, this.settings.out().resolve("node-redis.bin").toAbsolutePath(), this.out)
-					: null;
-			try (ChildProcess publisher = ChildProcess.start("publisher",
-					ChildProcess.java(PublisherMain.class, List.of("-Xmx256m"), List.of(nodes, this.channel,
-							Integer.toString(this.settings.rate()), Integer.toString(capacity), publishFile.toString())),
-					null, this.out)) {
-				publisher.await("PUBLISHING", Duration.ofSeconds(60));
-				this.events.idle("publishing before the first event");
-				sleep(2000);
-				disrupt();
-				this.events.idle("publishing stopped");
-				publisher.send("stop");
-				publisher.await("DONE", Duration.ofSeconds(60));
-				sleep(500);
-				published = PublishLog.readFrom(publishFile);
-				Files.deleteIfExists(publishFile);
-				if (peer != null) {
-					theirs = peer.counts();
-				}
-			}
-			finally {
-				if (peer != null) {
-					peer.close();
-				}
-			}
+	/**
+	 * Run every round: each with a fresh application JVM, a fresh node-redis and a fresh publisher.
+	 * @return what each round recorded
+	 * @throws Exception if a round failed
+	 */
+	List<Outcome> run() throws Exception {
+		List<Outcome> outcomes = new ArrayList<>();
+		for (int round = 1; round <= this.settings.rounds(); round++) {
+			progress("round %d of %d", round, this.settings.rounds());
+			outcomes.add(round(round));
 		}
-		return new Outcome(this.events.all(), published, receipts, theirs, moves);
+		return outcomes;
+	}
+
+	private Outcome round(int round) throws Exception {
+		int capacity = this.settings.rate() * 600;
+		String nodes = String.join(",", this.cluster.nodes().stream().map(RedisNode::address).toList());
+		Path publishFile = this.settings.out().resolve("published.bin").toAbsolutePath();
+		this.events = new Events(round);
+		try (SubscriberProcess ours = SubscriberProcess.ours(nodes, this.channel, this.settings.channels(), capacity,
+				this.settings.out().resolve("ours.bin").toAbsolutePath(), this.out);
+				SubscriberProcess theirs = this.settings.peer() ? SubscriberProcess.nodeRedis(this.settings.nodeDir(),
+						nodes, this.channel, capacity, this.settings.out().resolve("node-redis.bin").toAbsolutePath(),
+						this.out) : null;
+				ChildProcess publisher = ChildProcess.start("publisher",
+						ChildProcess.java(PublisherMain.class, List.of("-Xmx256m"), List.of(nodes, this.channel,
+								Integer.toString(this.settings.rate()), Integer.toString(capacity),
+								publishFile.toString())),
+						null, this.out)) {
+			publisher.await("PUBLISHING", Duration.ofSeconds(60));
+			this.events.idle("publishing before the first event");
+			sleep(2000);
+			disrupt();
+			this.events.idle("publishing stopped");
+			publisher.send("stop");
+			publisher.await("DONE", Duration.ofSeconds(60));
+			sleep(500);
+			PublishLog published = PublishLog.readFrom(publishFile);
+			Files.deleteIfExists(publishFile);
+			return new Outcome(round, this.events.all(), published, ours.counts(),
+					(theirs != null) ? theirs.counts() : null, ours.printed("MOVED"));
+		}
 	}
 
 	private void disrupt() {
@@ -124,6 +118,8 @@ final class MoveScenario {
 			for (int i = 0; i < this.settings.reshards(); i++) {
 				reshard(i);
 			}
+			this.events.idle("deleting keys");
+			deleteKeys();
 		}
 		for (int i = 0; i < this.settings.failovers(); i++) {
 			failover(i);
@@ -150,10 +146,9 @@ final class MoveScenario {
 
 	private void loadKeys() {
 		RedisNode owner = owner();
-		String tag = this.channel.substring(this.channel.indexOf('{'));
 		Map<String, String> batch = new HashMap<>();
 		for (int i = 0; i < this.settings.keys(); i++) {
-			batch.put("key:" + tag + ":" + i, "value-" + i);
+			batch.put(key(i), "value-" + i);
 			if (batch.size() == 500 || i == this.settings.keys() - 1) {
 				owner.commands().mset(batch);
 				batch.clear();
@@ -162,6 +157,20 @@ final class MoveScenario {
 		progress("%d keys in slot %d on %s", owner.commands().clusterCountKeysInSlot(this.slot), this.slot,
 				owner.address());
 		sleep(this.settings.quietMillis());
+	}
+
+	private void deleteKeys() {
+		RedisNode owner = owner();
+		String[] keys = new String[this.settings.keys()];
+		for (int i = 0; i < keys.length; i++) {
+			keys[i] = key(i);
+		}
+		owner.commands().del(keys);
+		sleep(this.settings.quietMillis());
+	}
+
+	private String key(int i) {
+		return "key:" + this.channel.substring(this.channel.indexOf('{')) + ":" + i;
 	}
 
 	private void reshard(int index) {
@@ -234,20 +243,6 @@ final class MoveScenario {
 		return masters.get((masters.indexOf(owner) + 1) % masters.size());
 	}
 
-	private void awaitSubscribed(ShardSubscriptions subscriptions) {
-		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-		while (System.nanoTime() < deadline) {
-			long subscribed = subscriptions.channels().stream()
-				.filter((state) -> state.state() == ChannelSubscription.State.SUBSCRIBED)
-				.count();
-			if (subscribed >= this.settings.channels()) {
-				return;
-			}
-			sleep(10);
-		}
-		throw new IllegalStateException("The application's channels were not all subscribed within 30 s");
-	}
-
 	private void progress(String format, Object... args) {
 		this.out.printf(Locale.ROOT, "[%s] %s%n", LocalTime.now().withNano(0), String.format(Locale.ROOT, format, args));
 	}
@@ -263,16 +258,17 @@ final class MoveScenario {
 	}
 
 	/**
-	 * What a run recorded.
+	 * What a round recorded.
 	 *
+	 * @param round its number, from 1
 	 * @param events the disruptions
 	 * @param published what the publisher did
-	 * @param ours what the starter's listener received
+	 * @param ours how many times the starter's listener received each number
 	 * @param theirs how many times node-redis received each number, or {@code null} without the peer
-	 * @param moves the starter's move events
+	 * @param moves the application's {@code MOVED} lines (slot, gap µs, detected nanos, reason)
 	 */
-	record Outcome(List<Events.Event> events, PublishLog published, ReceiptLog ours, byte[] theirs,
-			MoveEventLog moves) {
+	record Outcome(int round, List<Events.Event> events, PublishLog published, byte[] ours, byte[] theirs,
+			List<String> moves) {
 
 	}
 

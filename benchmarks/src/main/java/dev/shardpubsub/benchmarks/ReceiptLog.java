@@ -1,51 +1,33 @@
 package dev.shardpubsub.benchmarks;
 
-import java.util.List;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * What the listener received, by sequence number: how many times, when first ({@link System#nanoTime()}), and
- * from which node the first and second copies came.
+ * How many times the listener received each sequence number.
  */
 public final class ReceiptLog {
 
-	private final List<String> addresses;
-
 	private final AtomicIntegerArray counts;
-
-	private final AtomicLongArray firstReceived;
-
-	private final AtomicLongArray secondReceived;
-
-	private final AtomicIntegerArray firstNode;
-
-	private final AtomicIntegerArray secondNode;
 
 	private final AtomicLong rejected = new AtomicLong();
 
 	/**
 	 * Create a log.
 	 * @param capacity the highest sequence number + 1
-	 * @param addresses the cluster's nodes ({@code host:port}), to record which one delivered
 	 */
-	public ReceiptLog(int capacity, List<String> addresses) {
-		this.addresses = List.copyOf(addresses);
+	public ReceiptLog(int capacity) {
 		this.counts = new AtomicIntegerArray(capacity);
-		this.firstReceived = new AtomicLongArray(capacity);
-		this.secondReceived = new AtomicLongArray(capacity);
-		this.firstNode = new AtomicIntegerArray(capacity);
-		this.secondNode = new AtomicIntegerArray(capacity);
 	}
 
 	/**
 	 * Record a received payload.
 	 * @param payload the sequence number as text
-	 * @param node the node that delivered it ({@code host:port})
-	 * @param nanos when it was received
 	 */
-	public void record(String payload, String node, long nanos) {
+	public void record(String payload) {
 		int seq;
 		try {
 			seq = Integer.parseInt(payload);
@@ -58,40 +40,24 @@ public final class ReceiptLog {
 			this.rejected.incrementAndGet();
 			return;
 		}
-		int count = this.counts.incrementAndGet(seq);
-		if (count == 1) {
-			this.firstReceived.set(seq, nanos);
-			this.firstNode.set(seq, this.addresses.indexOf(node));
-		}
-		else if (count == 2) {
-			this.secondReceived.set(seq, nanos);
-			this.secondNode.set(seq, this.addresses.indexOf(node));
-		}
-	}
-
-	int count(int seq) {
-		return this.counts.get(seq);
-	}
-
-	long firstReceived(int seq) {
-		return this.firstReceived.get(seq);
-	}
-
-	long secondReceived(int seq) {
-		return this.secondReceived.get(seq);
-	}
-
-	/** @return the index of the node that delivered the first copy, -1 if unknown */
-	int firstNode(int seq) {
-		return this.firstNode.get(seq);
-	}
-
-	int secondNode(int seq) {
-		return this.secondNode.get(seq);
+		this.counts.incrementAndGet(seq);
 	}
 
 	long rejected() {
 		return this.rejected.get();
+	}
+
+	/**
+	 * Write how many times each sequence number arrived, one byte each (at most 255).
+	 * @param file the file
+	 * @throws IOException if it cannot be written
+	 */
+	void writeCounts(Path file) throws IOException {
+		byte[] bytes = new byte[this.counts.length()];
+		for (int seq = 0; seq < bytes.length; seq++) {
+			bytes[seq] = (byte) Math.min(this.counts.get(seq), 255);
+		}
+		Files.write(file, bytes);
 	}
 
 }

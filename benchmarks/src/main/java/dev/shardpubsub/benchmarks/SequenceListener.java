@@ -1,13 +1,10 @@
 package dev.shardpubsub.benchmarks;
 
-import org.springframework.messaging.handler.annotation.Header;
-
 import dev.shardpubsub.annotation.ShardListener;
-import dev.shardpubsub.listener.ShardMessageHeaders;
 
 /**
- * The listener under test: a plain {@link ShardListener @ShardListener} on the benchmark channel that records each
- * sequence number with the time it reached the method and the node that delivered it.
+ * The listener under test: a plain {@link ShardListener @ShardListener} on the measured channel that counts each
+ * sequence number.
  */
 public class SequenceListener {
 
@@ -24,12 +21,10 @@ public class SequenceListener {
 	/**
 	 * Record one message.
 	 * @param payload the sequence number as text
-	 * @param node the node that delivered it
 	 */
 	@ShardListener(id = "benchmark", channels = "${bench.channel}")
-	public void onMessage(String payload, @Header(ShardMessageHeaders.NODE) String node) {
-		long now = System.nanoTime();
-		this.receipts.record(payload, node, now);
+	public void onMessage(String payload) {
+		this.receipts.record(payload);
 	}
 
 }

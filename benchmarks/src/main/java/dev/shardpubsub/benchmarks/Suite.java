@@ -51,16 +51,21 @@ public final class Suite {
 					cluster.nodeTimeout().toMillis(), loadBefore);
 			List<String> tsv = new ArrayList<>();
 			MoveScenario scenario = new MoveScenario(cluster, cli, settings, out);
-			out.printf(Locale.ROOT, "%d channels, one measured (%s, slot %d) at %d msg/s from a publisher JVM; "
-					+ "node-redis 6.3.1 %s; warm-up moves: %d%n", settings.channels(), scenario.channel, scenario.slot,
-					settings.rate(), settings.peer() ? "on the same channel" : "not run", settings.warmupMoves());
-			MoveScenario.Outcome outcome = scenario.run();
-			EventTable table = new EventTable(outcome, settings.rate());
+			out.printf(Locale.ROOT, "our application (a JVM of its own) with %d channels, one measured (%s, slot %d) at "
+					+ "%d msg/s from a publisher JVM; node-redis 6.3.1 %s; %d rounds of fresh processes, each: %d planned "
+					+ "moves, %d reshards with %d keys, %d CLUSTER FAILOVER, %d kill -9; warm-up moves: %d%n",
+					settings.channels(), scenario.channel, scenario.slot, settings.rate(),
+					settings.peer() ? "on the same channel" : "not run", settings.rounds(), settings.planned(),
+					settings.reshards(), settings.keys(), settings.failovers(), settings.kills(), settings.warmupMoves());
+			List<MoveScenario.Outcome> outcomes = scenario.run();
+			EventTable table = new EventTable(outcomes, settings.rate());
 			table.printEvents(out);
 			String loadAfterMoves = MachineFacts.load();
-			List<Long> gaps = plannedGaps(outcome, scenario.slot);
-			out.println("our resubscribe gaps (SubscriptionMovedEvent, us) of the measured slot, every move: "
-					+ outcome.moves().gapsOf(scenario.slot));
+			List<Long> gaps = plannedGaps(outcomes);
+			for (MoveScenario.Outcome outcome : outcomes) {
+				out.println("round " + outcome.round() + ", our moves of the measured slot (MOVED slot gap-us "
+						+ "detected-nanos reason): " + outcome.moves());
+			}
 			List<ScaleRun.Result> scale = new ArrayList<>();
 			for (int count : settings.scale()) {
 				out.printf(Locale.ROOT, "cold subscribe of %,d channels in a fresh JVM%n", count);
@@ -77,11 +82,12 @@ public final class Suite {
 			for (EventTable.Summary summary : table.summaries()) {
 				tsv.add(String.join("\t", "deaf", summary.kind(), EventTable.text(summary.oursFirst()),
 						EventTable.text(summary.theirsFirst()), EventTable.text(summary.oursSteady()),
-						EventTable.text(summary.theirsSteady()), Integer.toString(summary.count())));
+						EventTable.text(summary.theirsSteady()), Integer.toString(summary.firsts() + summary.steady())));
 			}
 			out.println();
 			out.println("our resubscribe gap per planned move (SubscriptionMovedEvent#getGap, us): with "
-					+ settings.channels() + " channels " + describeGaps(gaps));
+					+ settings.channels() + " channels, median " + (gaps.isEmpty() ? "-" : Percentiles.of(gaps).at(50))
+					+ " of " + gaps.size() + ": " + gaps);
 			tsv.add("gap\t" + settings.channels() + "\t" + gaps);
 			for (ScaleRun.Result result : scale) {
 				out.println(result.describe());
@@ -115,29 +121,24 @@ public final class Suite {
 		System.exit(exitCode);
 	}
 
-	/** The gap of the first move event in each planned move's window. */
-	private static List<Long> plannedGaps(MoveScenario.Outcome outcome, int slot) {
+	/** The gap of the first move in each planned move's window, in order. */
+	private static List<Long> plannedGaps(List<MoveScenario.Outcome> outcomes) {
 		List<Long> gaps = new ArrayList<>();
-		List<Events.Event> events = outcome.events();
-		for (int i = 0; i < events.size(); i++) {
-			if (events.get(i).kind().equals(Events.PLANNED)) {
-				long end = (i + 1 < events.size()) ? events.get(i + 1).startNanos() : Long.MAX_VALUE;
-				outcome.moves().detectedBetween(events.get(i).startNanos(), end).stream()
-					.filter((entry) -> entry.event().getSlot() == slot)
-					.findFirst()
-					.ifPresent((entry) -> gaps.add(entry.gapMicros()));
+		for (MoveScenario.Outcome outcome : outcomes) {
+			List<Events.Event> events = outcome.events();
+			for (int i = 0; i < events.size(); i++) {
+				if (events.get(i).kind().equals(Events.PLANNED)) {
+					long start = events.get(i).startNanos();
+					long end = (i + 1 < events.size()) ? events.get(i + 1).startNanos() : Long.MAX_VALUE;
+					outcome.moves().stream()
+						.map((line) -> line.split(" "))
+						.filter((fields) -> Long.parseLong(fields[3]) >= start && Long.parseLong(fields[3]) < end)
+						.findFirst()
+						.ifPresent((fields) -> gaps.add(Long.parseLong(fields[2])));
+				}
 			}
 		}
 		return gaps;
-	}
-
-	private static String describeGaps(List<Long> gaps) {
-		if (gaps.isEmpty()) {
-			return "none";
-		}
-		List<Long> steady = gaps.subList(1, gaps.size());
-		return String.format(Locale.ROOT, "first %d, then median %d (of %d)", gaps.get(0),
-				steady.isEmpty() ? -1 : Percentiles.of(steady).at(50), steady.size());
 	}
 
 	/** A server named without a folder is looked up on the {@code PATH}. */

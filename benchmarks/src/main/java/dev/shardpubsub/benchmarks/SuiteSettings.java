@@ -15,19 +15,20 @@ import java.util.Map;
  * @param nodeDir folder of the node-redis peer ({@code --node-dir})
  * @param rate messages per second on the measured channel
  * @param channels channels of the application, the measured one included
- * @param planned planned moves of the empty slot
- * @param reshards reshards of the slot with its keys
+ * @param rounds rounds, each with fresh processes (so a first move after start)
+ * @param planned planned moves of the empty slot, per round
+ * @param reshards reshards of the slot with its keys, per round
  * @param keys keys in the slot for the reshards
  * @param pipeline keys per {@code MIGRATE} in a reshard
- * @param failovers {@code CLUSTER FAILOVER}s
- * @param kills kill -9 of the slot's master
+ * @param failovers {@code CLUSTER FAILOVER}s, per round
+ * @param kills kill -9 of the slot's master, per round
  * @param quietMillis pause after each event
  * @param warmupMoves moves before the measured ones, not counted (0: the first move is the first after start)
  * @param scale channel counts for the cold-subscribe runs (empty: none)
  * @param throughputMessages messages per throughput round (0: no throughput comparison)
  * @param peer whether node-redis runs beside the starter
  */
-record SuiteSettings(String server, Path out, Path nodeDir, int rate, int channels, int planned, int reshards,
+record SuiteSettings(String server, Path out, Path nodeDir, int rate, int channels, int rounds, int planned, int reshards,
 		int keys, int pipeline, int failovers, int kills, int quietMillis, int warmupMoves, List<Integer> scale,
 		int throughputMessages, boolean peer) {
 
@@ -52,10 +53,11 @@ record SuiteSettings(String server, Path out, Path nodeDir, int rate, int channe
 		}
 		SuiteSettings settings = new SuiteSettings(server, Path.of(take(options, "out", "benchmarks/target/suite")),
 				Path.of(take(options, "node-dir", "benchmarks/node")), number(options, "rate", 2000),
-				number(options, "channels", 300), number(options, "planned", quick ? 5 : 20),
-				number(options, "reshards", quick ? 2 : 5), number(options, "keys", 3000),
-				number(options, "pipeline", 20), number(options, "failovers", quick ? 2 : 5),
-				number(options, "kills", quick ? 1 : 3), number(options, "quiet-ms", 1000),
+				number(options, "channels", 300), number(options, "rounds", quick ? 1 : 3),
+				number(options, "planned", quick ? 5 : 10), number(options, "reshards", quick ? 2 : 3),
+				number(options, "keys", 3000),
+				number(options, "pipeline", 20), number(options, "failovers", quick ? 2 : 3),
+				number(options, "kills", 1), number(options, "quiet-ms", 1000),
 				number(options, "warmup-moves", 0), counts(take(options, "scale", quick ? "10000" : "10000,100000")),
 				number(options, "throughput-messages", quick ? 100_000 : 300_000),
 				!Boolean.parseBoolean(take(options, "no-peer", "false")));
