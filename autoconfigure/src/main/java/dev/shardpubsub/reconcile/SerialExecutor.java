@@ -1,6 +1,8 @@
 package dev.shardpubsub.reconcile;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +57,33 @@ final class SerialExecutor {
 
 	void scheduleWithFixedDelay(Runnable task, long periodMillis) {
 		this.executor.scheduleWithFixedDelay(() -> execute(task), periodMillis, periodMillis, TimeUnit.MILLISECONDS);
+	}
+
+	/**
+	 * Wait until no step is running or due: every step queued so far has run, and every step those queued too
+	 * (timers due later, such as retries and the periodic standby check, do not count). For tests, which drive the
+	 * reconciler through it instead of probing it with subscriptions.
+	 * @param timeout how long to wait at most
+	 * @return whether it became idle in time
+	 * @throws InterruptedException if interrupted while waiting
+	 */
+	boolean awaitIdle(Duration timeout) throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (System.nanoTime() < deadline) {
+			CountDownLatch ran = new CountDownLatch(1);
+			execute(ran::countDown);
+			if (!ran.await(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+				return false;
+			}
+			ScheduledThreadPoolExecutor current = this.executor;
+			boolean due = current.getQueue()
+				.stream()
+				.anyMatch((queued) -> !(queued instanceof Delayed delayed) || delayed.getDelay(TimeUnit.NANOSECONDS) <= 0);
+			if (!due && current.getActiveCount() == 0) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**

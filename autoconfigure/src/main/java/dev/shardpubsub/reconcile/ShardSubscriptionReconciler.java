@@ -79,7 +79,7 @@ public class ShardSubscriptionReconciler
 
 	private final SlotRouter router;
 
-	private final SerialExecutor executor = new SerialExecutor();
+	private final SerialExecutor executor;
 
 	/** Bumped by stop(): answers to commands sent before it are ignored after a restart. */
 	private volatile long generation;
@@ -107,6 +107,13 @@ public class ShardSubscriptionReconciler
 	 */
 	public ShardSubscriptionReconciler(NodeSubscriptionClient nodes, TopologyWatcher topology,
 			ApplicationEventPublisher publisher, BackOff retryBackOff, boolean followMoves, Duration shutdownTimeout) {
+		this(nodes, topology, publisher, retryBackOff, followMoves, shutdownTimeout, new SerialExecutor());
+	}
+
+	ShardSubscriptionReconciler(NodeSubscriptionClient nodes, TopologyWatcher topology,
+			ApplicationEventPublisher publisher, BackOff retryBackOff, boolean followMoves, Duration shutdownTimeout,
+			SerialExecutor executor) {
+		this.executor = executor;
 		this.nodes = nodes;
 		this.topology = topology;
 		this.followMoves = followMoves;
@@ -167,17 +174,14 @@ public class ShardSubscriptionReconciler
 			NodeAddress holder = confirmed ? slot.holder : null;
 			long last = listeners.lastMessageAtMillis;
 			// A channel waiting for its own confirmation waits since it was added, not since the slot settled.
-			Instant since = confirmed ? slot.stateSince : latest(slot.stateSince, listeners.addedAt);
+			Instant since = (confirmed || slot.stateSince.isAfter(listeners.addedAt)) ? slot.stateSince
+					: listeners.addedAt;
 			result.add(new ChannelSubscription(listeners.channel, slot.slot, state,
 					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), since,
 					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
 		}
 		result.sort(Comparator.comparing(ChannelSubscription::channel));
 		return result;
-	}
-
-	private static Instant latest(Instant first, Instant second) {
-		return first.isAfter(second) ? first : second;
 	}
 
 	/**

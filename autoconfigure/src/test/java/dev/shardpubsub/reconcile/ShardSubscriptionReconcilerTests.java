@@ -39,7 +39,6 @@ import static dev.shardpubsub.reconcile.ClusterLayout.B;
 import static dev.shardpubsub.reconcile.ClusterLayout.B_REPLICA;
 import static dev.shardpubsub.reconcile.ClusterLayout.C;
 import static dev.shardpubsub.reconcile.ClusterLayout.C_REPLICA;
-import static dev.shardpubsub.reconcile.ClusterLayout.PROBE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
@@ -49,8 +48,8 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
  * stale, and a real {@link TopologyWatcher} whose events reach the reconciler synchronously, as Spring delivers
  * them.
  * <p>
- * The reconciler works on its own thread: outcomes are awaited, and the absence of a command is checked after a
- * {@link #barrier() barrier}, a probe subscription queued behind everything the reconciler had to do.
+ * The reconciler works on its own thread, injected: outcomes are awaited, and the absence of a command is checked after
+ * a {@link #barrier() barrier}, which waits until that thread has nothing left to do.
  */
 class ShardSubscriptionReconcilerTests {
 
@@ -71,6 +70,8 @@ class ShardSubscriptionReconcilerTests {
 
 	private ClusterLayout layout = ClusterLayout.standard();
 
+	private final SerialExecutor executor = new SerialExecutor();
+
 	private FakeNodeSubscriptionClient nodes;
 
 	private FakeClusterTopology topology;
@@ -80,8 +81,6 @@ class ShardSubscriptionReconcilerTests {
 	private TopologyWatcher watcher;
 
 	private ShardSubscriptionReconciler reconciler;
-
-	private int probes;
 
 	@BeforeEach
 	void createCluster() {
@@ -199,7 +198,7 @@ class ShardSubscriptionReconcilerTests {
 		barrier();
 		// The stale view sent the first attempt to C, which holds nothing and answered MOVED: no connection kept
 		assertThat(sent(mark)).containsExactly(ssubscribe(C, "{a}x"), ssubscribe(A, "{a}x"));
-		eventually().until(() -> this.nodes.connectedNodes().equals(Set.of(A, PROBE)));
+		eventually().until(() -> this.nodes.connectedNodes().equals(Set.of(A)));
 		assertThat(this.nodes.releasedWhileHolding()).isEmpty();
 	}
 
@@ -767,7 +766,7 @@ class ShardSubscriptionReconcilerTests {
 		this.nodes.redirect(B, C);
 		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
 		eventually().until(() -> !failures(SLOT_A).isEmpty());
-		barrier(4);
+		barrier();
 		SubscriptionFailedEvent failed = failures(SLOT_A).get(0);
 		assertThat(failures(SLOT_A)).hasSize(1);
 		assertThat(failed.getReason()).contains("redirect loop");
@@ -1195,7 +1194,7 @@ class ShardSubscriptionReconcilerTests {
 	private void start(BackOff backOff, Duration shutdownTimeout, boolean followMoves) {
 		this.watcher = new TopologyWatcher(this.topology, this.publisher, Duration.ofHours(1));
 		this.reconciler = new ShardSubscriptionReconciler(this.nodes, this.watcher, this.publisher, backOff,
-				followMoves, shutdownTimeout);
+				followMoves, shutdownTimeout, this.executor);
 		// Most tests check that idle connections are released; one checks that masters keep theirs.
 		this.reconciler.setKeepConnections(this.keepConnections);
 		this.reconciler.setStandby(this.standby);
@@ -1236,32 +1235,17 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	/**
-	 * Wait until the reconciler has done what it was asked before: probe subscriptions queued behind it, in rounds
-	 * (each round also covers one more step of work the earlier steps queued), until nothing new happens.
+	 * Wait until the reconciler has done what it was asked before, and everything that work led to (the fake nodes
+	 * answer at once, so an answer's step is queued before the step that sent the command ends).
 	 */
 	private void barrier() {
-		barrier(2);
-	}
-
-	private void barrier(int minimumRounds) {
-		int rounds = 0;
-		int commands;
-		int events;
-		do {
-			commands = this.nodes.commands().size() - probeCount();
-			events = this.publisher.events().size();
-			String channel = "{probe}" + (++this.probes);
-			this.reconciler.subscribe("probe-" + this.probes, List.of(channel), (message) -> {
-			});
-			eventually().until(() -> this.nodes.subscribedOn(PROBE).contains(channel));
-			rounds++;
+		try {
+			assertThat(this.executor.awaitIdle(Duration.ofSeconds(10))).as("reconciler idle").isTrue();
 		}
-		while (rounds < 10 && (rounds < minimumRounds || commands != this.nodes.commands().size() - probeCount()
-				|| events != this.publisher.events().size()));
-	}
-
-	private int probeCount() {
-		return (int) this.nodes.commands().stream().filter(Command::isProbe).count();
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	private boolean notProbe(ChannelSubscription subscription) {
@@ -1316,7 +1300,7 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	/**
-	 * The commands sent, without the barriers' probes and the empty {@code SUNSUBSCRIBE} that precedes a release.
+	 * The commands sent, without probe subscriptions and the empty {@code SUNSUBSCRIBE} that precedes a release.
 	 */
 	private List<Command> commands() {
 		return this.nodes.commands()
