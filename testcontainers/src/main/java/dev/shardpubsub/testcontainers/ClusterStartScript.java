@@ -27,11 +27,12 @@ final class ClusterStartScript {
 	 * @param busPorts cluster bus port of each node
 	 * @param announceHost the address the nodes announce, the one the host's clients connect to
 	 * @param nodeTimeout {@code cluster-node-timeout}
+	 * @param tls whether clients reach the nodes over TLS only ({@code tls-port}, no plaintext port)
 	 * @param config further configuration for every node
 	 * @return the script, for {@code /bin/sh -c}
 	 */
 	static String script(List<Integer> ports, List<Integer> busPorts, String announceHost, Duration nodeTimeout,
-			Map<String, String> config) {
+			boolean tls, Map<String, String> config) {
 		StringBuilder script = new StringBuilder();
 		script.append("export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH\n");
 		script.append("if command -v valkey-server >/dev/null 2>&1; then server=valkey-server; ")
@@ -54,7 +55,7 @@ final class ClusterStartScript {
 		script.append("trap stop TERM INT\n");
 		for (int i = 0; i < ports.size(); i++) {
 			script.append("node ").append(ports.get(i));
-			for (String arg : nodeArguments(ports.get(i), busPorts.get(i), announceHost, nodeTimeout, config)) {
+			for (String arg : nodeArguments(ports.get(i), busPorts.get(i), announceHost, nodeTimeout, tls, config)) {
 				script.append(' ').append(quote(arg));
 			}
 			script.append(" &\n");
@@ -64,10 +65,13 @@ final class ClusterStartScript {
 		return script.toString();
 	}
 
-	static List<String> nodeArguments(int port, int busPort, String announceHost, Duration nodeTimeout,
+	static List<String> nodeArguments(int port, int busPort, String announceHost, Duration nodeTimeout, boolean tls,
 			Map<String, String> config) {
 		List<String> args = new ArrayList<>();
-		add(args, "port", String.valueOf(port));
+		add(args, "port", tls ? "0" : String.valueOf(port));
+		if (tls) {
+			add(args, "tls-port", String.valueOf(port));
+		}
 		add(args, "cluster-enabled", "yes");
 		add(args, "cluster-port", String.valueOf(busPort));
 		add(args, "cluster-config-file", "nodes-" + port + ".conf");

@@ -1,9 +1,6 @@
 package dev.shardpubsub.testcontainers;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,8 +10,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import com.github.dockerjava.api.command.InspectContainerResponse;
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.SslOptions;
+import io.lettuce.core.SslVerifyMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
@@ -23,6 +23,7 @@ import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
 
 import dev.shardpubsub.test.ServerVersion;
+import dev.shardpubsub.test.TlsCertificates;
 
 /**
  * A Redis Cluster in one container: {@code masters × (1 + replicasPerMaster)} server processes (3 masters with one
@@ -53,6 +54,10 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	private String password;
 
 	private String announceHost;
+
+	private boolean tls;
+
+	private volatile TlsCertificates tlsCertificates;
 
 	private final Map<String, String> config = new LinkedHashMap<>();
 
@@ -129,6 +134,19 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	}
 
 	/**
+	 * Clients reach the nodes over TLS only ({@code tls-port}, no plaintext port), and the cluster bus and
+	 * replication run over TLS too ({@code tls-cluster}, {@code tls-replication}); clients need not present a
+	 * certificate. A throw-away CA and a certificate for {@code 127.0.0.1} and {@code localhost} are made with the
+	 * {@code openssl} command on this machine at the start (see {@link #tlsCertificates()}); this container's
+	 * connections trust it, and so does the {@code @ServiceConnection} (its SSL bundle).
+	 * @return this container
+	 */
+	public RedisClusterContainer withTls() {
+		this.tls = true;
+		return this;
+	}
+
+	/**
 	 * Any further server configuration, given to every node as {@code --key value}.
 	 * @param key a {@code redis.conf} directive
 	 * @param value its value
@@ -163,6 +181,20 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	/** @return the {@code default} user's password, or {@code null} */
 	public String getPassword() {
 		return this.password;
+	}
+
+	/** @return whether the nodes are reached over TLS ({@link #withTls()}) */
+	public boolean isTls() {
+		return this.tls;
+	}
+
+	/**
+	 * The TLS material of a container started {@link #withTls() with TLS}: point a client's trust store at its
+	 * {@code caCertificate()}.
+	 * @return the CA and the nodes' certificate, or {@code null} without TLS or before the start
+	 */
+	public TlsCertificates tlsCertificates() {
+		return this.tlsCertificates;
 	}
 
 	/** @return the {@code cluster-node-timeout} */
@@ -253,16 +285,24 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	protected void configure() {
 		this.startNanos = System.nanoTime();
 		int count = this.masterCount * (1 + this.replicasPerMaster);
-		List<Integer> free = freePorts(2 * count);
+		List<Integer> free = ContainerNetwork.freePorts(2 * count);
 		List<Integer> ports = free.subList(0, count);
 		List<Integer> busPorts = free.subList(count, 2 * count);
-		String host = (this.announceHost != null) ? this.announceHost : defaultAnnounceHost();
+		String host = (this.announceHost != null) ? this.announceHost : ContainerNetwork.announceHost(getHost());
 		setPortBindings(new ArrayList<>());
 		free.forEach((port) -> addFixedExposedPort(port, port));
-		this.script = ClusterStartScript.script(ports, busPorts, host, this.nodeTimeout, this.config);
+		Map<String, String> nodeConfig = new LinkedHashMap<>(this.config);
+		if (this.tls) {
+			this.tlsCertificates = ContainerTls.copyTo(this, nodeConfig);
+		}
+		this.script = ClusterStartScript.script(ports, busPorts, host, this.nodeTimeout, this.tls, nodeConfig);
 		List<ContainerRedisNode> created = new ArrayList<>();
 		for (int i = 0; i < count; i++) {
 			RedisURI.Builder uri = RedisURI.Builder.redis(host, ports.get(i)).withTimeout(Duration.ofSeconds(10));
+			if (this.tls) {
+				// The certificate names 127.0.0.1 and localhost: elsewhere only its CA can be checked.
+				uri.withSsl(true).withVerifyPeer("127.0.0.1".equals(host) ? SslVerifyMode.FULL : SslVerifyMode.CA);
+			}
 			if (this.password != null) {
 				uri.withPassword(this.password.toCharArray());
 			}
@@ -279,6 +319,10 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	@Override
 	protected void containerIsStarted(InspectContainerResponse containerInfo) {
 		this.client = RedisClient.create();
+		if (this.tls) {
+			this.client.setOptions(ClientOptions.builder().sslOptions(SslOptions.builder().jdkSslProvider()
+				.trustManager(this.tlsCertificates.caCertificate().toFile()).build()).build());
+		}
 		ContainerClusterBootstrap.create(this.nodes, this.masterCount, this.operations, this.operations.defaultTimeout());
 		logger.info("Redis Cluster of {} nodes ready in {} ms ({}, image {}): {}", this.nodes.size(),
 				(System.nanoTime() - this.startNanos) / 1_000_000, serverVersion(), getDockerImageName(),
@@ -327,47 +371,6 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted running '" + command + "' in the container", ex);
-		}
-	}
-
-	private String defaultAnnounceHost() {
-		String host = getHost();
-		try {
-			InetAddress address = InetAddress.getByName(host);
-			if (address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null) {
-				return "127.0.0.1";
-			}
-		}
-		catch (IOException ex) {
-			// not resolvable here: announce it as it is
-		}
-		return host;
-	}
-
-	// Ports free on this machine; the same numbers are used inside the container, which has its own.
-	private static List<Integer> freePorts(int count) {
-		List<ServerSocket> sockets = new ArrayList<>();
-		try {
-			List<Integer> ports = new ArrayList<>();
-			while (ports.size() < count) {
-				ServerSocket socket = new ServerSocket(0);
-				sockets.add(socket);
-				ports.add(socket.getLocalPort());
-			}
-			return ports;
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("No free port for the cluster", ex);
-		}
-		finally {
-			for (ServerSocket socket : sockets) {
-				try {
-					socket.close();
-				}
-				catch (IOException ex) {
-					// already closed
-				}
-			}
 		}
 	}
 

@@ -1,16 +1,23 @@
 package dev.shardpubsub.testcontainers;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.pem.PemSslStoreBundle;
+import org.springframework.boot.ssl.pem.PemSslStoreDetails;
 import org.springframework.boot.testcontainers.service.connection.ContainerConnectionDetailsFactory;
 import org.springframework.boot.testcontainers.service.connection.ContainerConnectionSource;
+
+import dev.shardpubsub.test.TlsCertificates;
 
 /**
  * {@code @ServiceConnection} for a {@link RedisClusterContainer}: Spring Boot's Redis connection details in their
  * cluster flavour ({@link DataRedisConnectionDetails#getCluster()}, every node as the host reaches it) with the
- * container's password, whatever the image is called. Registered in {@code META-INF/spring.factories}, as Spring
+ * container's password and, for a container {@link RedisClusterContainer#withTls() with TLS}, an SSL bundle that
+ * trusts its CA; whatever the image is called. Registered in {@code META-INF/spring.factories}, as Spring
  * Boot registers its own factories.
  */
 public class RedisClusterContainerConnectionDetailsFactory
@@ -48,9 +55,21 @@ public class RedisClusterContainerConnectionDetailsFactory
 			return getContainer().getPassword();
 		}
 
+		// An @Ssl annotation on the field wins; else a container with TLS brings the CA that signed its certificate.
 		@Override
 		public SslBundle getSslBundle() {
-			return super.getSslBundle();
+			SslBundle annotated = super.getSslBundle();
+			TlsCertificates tls = getContainer().tlsCertificates();
+			if (annotated != null || tls == null) {
+				return annotated;
+			}
+			try {
+				String ca = Files.readString(tls.caCertificate());
+				return SslBundle.of(new PemSslStoreBundle(null, PemSslStoreDetails.forCertificate(ca)));
+			}
+			catch (IOException ex) {
+				throw new IllegalStateException("Could not read the cluster's CA certificate", ex);
+			}
 		}
 
 	}

@@ -30,7 +30,7 @@ class ContainerImagesTests {
 	@Test
 	void startScriptQuotesEveryArgument() {
 		assertThat(ClusterStartScript.quote("it's")).isEqualTo("'it'\"'\"'s'");
-		assertThat(ClusterStartScript.nodeArguments(7000, 17000, "127.0.0.1", java.time.Duration.ofSeconds(1),
+		assertThat(ClusterStartScript.nodeArguments(7000, 17000, "127.0.0.1", java.time.Duration.ofSeconds(1), false,
 				java.util.Map.of("requirepass", "x"))).containsSequence("--cluster-port", "17000")
 			.containsSequence("--cluster-announce-port", "7000")
 			.containsSequence("--requirepass", "x");
