@@ -59,6 +59,7 @@ containers_teardown() {
     wait "$podman_service_pid" 2>/dev/null || true
     podman_service_pid=""
   fi
+  unset DOCKER_HOST TESTCONTAINERS_RYUK_DISABLED
 }
 
 # containers_build_image SERVER_BINARY IMAGE_NAME [SERVER_NAME]
