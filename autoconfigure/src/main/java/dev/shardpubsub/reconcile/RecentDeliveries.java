@@ -120,16 +120,22 @@ final class RecentDeliveries {
 	}
 
 	/**
-	 * Forget a node's deliveries older than the window, but keep its last {@value #KEPT} (a copy can come late when
-	 * the other node lags, as a loaded replica does) until the node has been silent for ten windows.
+	 * Forget a node's deliveries more than one window older than its latest one (and so older than the window while it
+	 * delivers), but keep its last {@value #KEPT}; once it went silent (it dropped the slot, the subscription moved),
+	 * its last window of deliveries is kept until it has been silent for ten windows: the other node's copies can come
+	 * late, as a loaded replica's do.
 	 */
 	private static void evict(ArrayDeque<Delivery> deliveries, long oldest, long windowNanos) {
 		Delivery newest = deliveries.peekLast();
-		if (newest != null && newest.nanos < oldest - 9 * windowNanos) {
+		if (newest == null) {
+			return;
+		}
+		if (newest.nanos < oldest - 9 * windowNanos) {
 			deliveries.clear();
 			return;
 		}
-		while (deliveries.size() > KEPT && deliveries.peekFirst().nanos < oldest) {
+		long keepFrom = Math.min(oldest, newest.nanos - windowNanos);
+		while (deliveries.size() > KEPT && deliveries.peekFirst().nanos < keepFrom) {
 			deliveries.removeFirst();
 		}
 	}

@@ -87,6 +87,18 @@ class RecentDeliveriesTests {
 	}
 
 	@Test
+	void aSilentNodesLastWindowOfDeliveriesIsMatchedByLateCopies() {
+		for (int i = 0; i < 10; i++) {
+			copy(MASTER, Integer.toString(i), i);
+		}
+		// The master dropped the slot; the replica, lagging by 500 ms, delivers its copies of all ten.
+		for (int i = 0; i < 10; i++) {
+			assertThat(copy(REPLICA, Integer.toString(i), 500 + i)).isTrue();
+		}
+		assertThat(copy(REPLICA, "10", 510)).isFalse();
+	}
+
+	@Test
 	void aNodeSilentForTenWindowsIsForgotten() {
 		copy(MASTER, "1", 0);
 		copy(REPLICA, "x", 500);
