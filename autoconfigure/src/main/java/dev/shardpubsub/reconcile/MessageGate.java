@@ -122,10 +122,10 @@ final class MessageGate {
 	}
 
 	/**
-	 * Take a slot's messages from its standby only, from now on, first delivering what the standby sent during the
-	 * last half deduplication window and the previous node did not (its copies of the previous node's deliveries are
-	 * dropped): the standby hears the shard's messages all along, so the switch loses nothing it heard. Runs on the
-	 * reconciler's thread.
+	 * Take a slot's messages from its standby only, from now on, first delivering what the standby sent since half a
+	 * deduplication window before the previous node's last delivery (at least the last half window), and the previous
+	 * node did not (its copies of the previous node's deliveries are dropped): the standby hears the shard's messages
+	 * all along, so the switch loses nothing it heard, even when it comes late. Runs on the reconciler's thread.
 	 * @param slot the slot
 	 * @param standby the node taking over
 	 */
@@ -164,6 +164,7 @@ final class MessageGate {
 			.filter((listeners) -> listeners != null)
 			.toList();
 		holding(channels, 0, () -> {
+			NodeAddress previous = slot.acceptFrom;
 			boolean alongside = standby.equals(replaced)
 					|| (replaced != null && !slot.switchAcceptFrom(replaced, standby));
 			if (alongside) {
@@ -179,9 +180,10 @@ final class MessageGate {
 			long now = System.nanoTime();
 			int replayed = 0;
 			for (ChannelListeners listeners : channels) {
-				// Half the window: the standby hears a message a little after the holder, and the holder's
-				// deliveries it is compared with are remembered for one window from their own arrival.
-				for (RecentDeliveries.Delivery buffered : listeners.recent.takeBuffered(standby, now, window / 2)) {
+				// From half a window before the previous node's last delivery: the standby hears a message a
+				// little after it, and its deliveries it is compared with are remembered for one window.
+				for (RecentDeliveries.Delivery buffered : listeners.recent.takeBuffered(standby,
+						(previous == null || previous.equals(standby)) ? null : previous, now, window)) {
 					deliverAccepted(listeners, standby, buffered.payload(), buffered.nanos(), window);
 					replayed++;
 				}

@@ -90,28 +90,37 @@ final class RecentDeliveries {
 	}
 
 	/**
-	 * Keep a message from the standby for the window, in case it takes over.
+	 * Keep a message from the standby for five windows, in case it takes over: a take-over after a lost connection
+	 * can come late on a loaded host, and replays what the standby sent since the previous node's last delivery.
 	 * @param node the standby
 	 * @param payload the payload
 	 * @param nowNanos the time on the {@link System#nanoTime()} clock
-	 * @param windowNanos how long it is kept
+	 * @param windowNanos the deduplication window
 	 */
 	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
-		evictOlder(this.standby, nowNanos - windowNanos);
+		evictOlder(this.standby, nowNanos - 5 * windowNanos);
 		this.standby.addLast(new Delivery(node, payload, nowNanos));
 	}
 
 	/**
-	 * The standby took over: what it sent within the window, in order, and forget the rest.
+	 * The standby took over from another node: what it sent, in order, from half a window before that node's last
+	 * delivery (earlier ones are copies of what it delivered), or half a window back if it delivered nothing lately;
+	 * the rest is forgotten.
 	 * @param node the standby
+	 * @param previous the node whose messages were accepted until now, or {@code null}
 	 * @param nowNanos the time on the {@link System#nanoTime()} clock
-	 * @param windowNanos how far back
+	 * @param windowNanos the deduplication window
 	 * @return its buffered messages
 	 */
-	synchronized List<Delivery> takeBuffered(NodeAddress node, long nowNanos, long windowNanos) {
+	synchronized List<Delivery> takeBuffered(NodeAddress node, NodeAddress previous, long nowNanos,
+			long windowNanos) {
+		ArrayDeque<Delivery> before = (previous != null) ? this.delivered.get(previous) : null;
+		Delivery last = (before != null) ? before.peekLast() : null;
+		long from = (last != null && last.nanos > nowNanos - 10 * windowNanos) ? last.nanos - windowNanos / 2
+				: nowNanos - windowNanos / 2;
 		List<Delivery> taken = new ArrayList<>();
 		for (Delivery buffered : this.standby) {
-			if (buffered.node.equals(node) && buffered.nanos >= nowNanos - windowNanos) {
+			if (buffered.node.equals(node) && buffered.nanos >= Math.min(from, nowNanos - windowNanos / 2)) {
 				taken.add(buffered);
 			}
 		}

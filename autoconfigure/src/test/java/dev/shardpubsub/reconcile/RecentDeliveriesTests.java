@@ -99,6 +99,27 @@ class RecentDeliveriesTests {
 	}
 
 	@Test
+	void aLateTakeOverReplaysWhatTheStandbySentSinceHalfAWindowBeforeTheHoldersLastDelivery() {
+		copy(MASTER, "m", 300);
+		for (int at = 0; at <= 600; at += 50) {
+			this.recent.buffer(REPLICA, Integer.toString(at).getBytes(StandardCharsets.UTF_8), millis(at), WINDOW);
+		}
+		// The master's connection was lost after its delivery at 300 ms; the take-over comes at 620 ms.
+		assertThat(this.recent.takeBuffered(REPLICA, MASTER, millis(620), WINDOW)).extracting(this::text)
+			.containsExactly("250", "300", "350", "400", "450", "500", "550", "600");
+	}
+
+	@Test
+	void aTakeOverFromANodeThatDeliveredNothingReplaysHalfAWindow() {
+		for (int at = 0; at <= 600; at += 50) {
+			this.recent.buffer(REPLICA, Integer.toString(at).getBytes(StandardCharsets.UTF_8), millis(at), WINDOW);
+		}
+		assertThat(this.recent.takeBuffered(REPLICA, MASTER, millis(620), WINDOW)).extracting(this::text)
+			.containsExactly("600");
+		assertThat(this.recent.takeBuffered(REPLICA, MASTER, millis(620), WINDOW)).isEmpty();
+	}
+
+	@Test
 	void aNodeSilentForTenWindowsIsForgotten() {
 		copy(MASTER, "1", 0);
 		copy(REPLICA, "x", 500);
@@ -141,6 +162,14 @@ class RecentDeliveriesTests {
 		this.recent.isCopy(MASTER, payload, 0, WINDOW, SHARDS);
 		assertThat(this.recent.isCopy(REPLICA, new byte[] { 0, (byte) 0xff, 11 }, 1, WINDOW, SHARDS)).isFalse();
 		assertThat(this.recent.isCopy(REPLICA, payload.clone(), 2, WINDOW, SHARDS)).isTrue();
+	}
+
+	private static long millis(long millis) {
+		return TimeUnit.MILLISECONDS.toNanos(millis);
+	}
+
+	private String text(RecentDeliveries.Delivery delivery) {
+		return new String(delivery.payload(), StandardCharsets.UTF_8);
 	}
 
 	private boolean copy(NodeAddress node, String payload, long atMillis) {
