@@ -82,7 +82,10 @@ public final class Suite {
 			for (EventTable.Summary summary : table.summaries()) {
 				tsv.add(String.join("\t", "deaf", summary.kind(), EventTable.text(summary.oursFirst()),
 						EventTable.text(summary.theirsFirst()), EventTable.text(summary.oursSteady()),
-						EventTable.text(summary.theirsSteady()), Integer.toString(summary.firsts() + summary.steady())));
+						EventTable.text(summary.theirsSteady()), Integer.toString(summary.firsts() + summary.steady()),
+						EventTable.text(summary.oursSteadyMean()), EventTable.text(summary.oursSteadyMax()),
+						EventTable.text(summary.theirsSteadyMean()), summary.oursFirstValues(),
+						summary.theirsFirstValues(), summary.oursDuplicates() + "/" + summary.theirsDuplicates()));
 			}
 			out.println();
 			out.println("our resubscribe gap per planned move (SubscriptionMovedEvent#getGap, us): with "
@@ -101,9 +104,11 @@ public final class Suite {
 						large.channels(), (large.heapBytes() - small.heapBytes()) / (large.channels() - small.channels()));
 			}
 			if (throughput != null) {
-				out.printf(Locale.ROOT, "one @ShardListener %,.0f msg/s, raw Lettuce listener %,.0f msg/s: ratio %.2f "
-						+ "(best of 3 rounds each)%n", throughput[0], throughput[1], throughput[0] / throughput[1]);
-				tsv.add(String.format(Locale.ROOT, "throughput\t%.0f\t%.0f", throughput[0], throughput[1]));
+				out.printf(Locale.ROOT, "one @ShardListener %,.0f msg/s, raw Lettuce listener %,.0f msg/s (medians of 5 "
+						+ "rounds); ratio ours:raw %.2f (median of the rounds' ratios)%n", throughput[0], throughput[1],
+						throughput[2]);
+				tsv.add(String.format(Locale.ROOT, "throughput\t%.0f\t%.0f\t%.2f", throughput[0], throughput[1],
+						throughput[2]));
 			}
 			out.printf(Locale.ROOT, "load average before: %s, after the side-by-side run: %s, at the end: %s; "
 					+ "suite took %.0f s%n", loadBefore, loadAfterMoves, loadAfter, (System.nanoTime() - started) / 1e9);

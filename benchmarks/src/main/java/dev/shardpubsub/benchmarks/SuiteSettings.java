@@ -59,7 +59,7 @@ record SuiteSettings(String server, Path out, Path nodeDir, int rate, int channe
 				number(options, "pipeline", 20), number(options, "failovers", quick ? 2 : 3),
 				number(options, "kills", 1), number(options, "quiet-ms", 1000),
 				number(options, "warmup-moves", 0), counts(take(options, "scale", quick ? "10000" : "10000,100000")),
-				number(options, "throughput-messages", quick ? 100_000 : 300_000),
+				number(options, "throughput-messages", quick ? 100_000 : 200_000),
 				!Boolean.parseBoolean(take(options, "no-peer", "false")));
 		if (!options.isEmpty()) {
 			throw new IllegalArgumentException("Unknown options: " + options.keySet());

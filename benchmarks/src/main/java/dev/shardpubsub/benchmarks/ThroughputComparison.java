@@ -2,6 +2,7 @@ package dev.shardpubsub.benchmarks;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,16 +36,19 @@ final class ThroughputComparison {
 
 	static final String RAW = "tp:{one}:raw";
 
+	private static final int ROUNDS = 5;
+
 	private ThroughputComparison() {
 	}
 
 	/**
-	 * @return the best rate of ours and of raw Lettuce over three alternating rounds, msg/s
+	 * @return our median rate, raw Lettuce's median rate, and the median of the ratios of neighbouring rounds, msg/s
 	 */
 	static double[] run(EmbeddedRedisCluster cluster, int messages, PrintStream out) throws Exception {
 		AtomicLong raw = new AtomicLong();
-		double bestOurs = 0;
-		double bestRaw = 0;
+		double[] ours = new double[ROUNDS];
+		double[] lettuce = new double[ROUNDS];
+		double[] ratios = new double[ROUNDS];
 		RedisClusterClient client = RedisClusterClient.create(cluster.redisUris());
 		try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
 			.web(WebApplicationType.NONE)
@@ -63,17 +67,27 @@ final class ThroughputComparison {
 
 			});
 			subscriber.sync().ssubscribe(RAW);
-			AtomicLong ours = context.getBean(Counter.class).received;
+			AtomicLong counter = context.getBean(Counter.class).received;
 			MoveScenario.sleep(1000);
-			for (int round = 1; round <= 3; round++) {
-				bestRaw = Math.max(bestRaw, round(publisher, RAW, raw, messages, "raw Lettuce listener", round, out));
-				bestOurs = Math.max(bestOurs, round(publisher, OURS, ours, messages, "@ShardListener", round, out));
+			// one unmeasured round each: the JIT
+			round(publisher, RAW, raw, messages / 2, "raw Lettuce listener", 0, out);
+			round(publisher, OURS, counter, messages / 2, "@ShardListener", 0, out);
+			for (int round = 0; round < ROUNDS; round++) {
+				lettuce[round] = round(publisher, RAW, raw, messages, "raw Lettuce listener", round + 1, out);
+				ours[round] = round(publisher, OURS, counter, messages, "@ShardListener", round + 1, out);
+				ratios[round] = ours[round] / lettuce[round];
 			}
 		}
 		finally {
 			client.shutdown();
 		}
-		return new double[] { bestOurs, bestRaw };
+		return new double[] { median(ours), median(lettuce), median(ratios) };
+	}
+
+	private static double median(double[] values) {
+		double[] sorted = values.clone();
+		Arrays.sort(sorted);
+		return sorted[sorted.length / 2];
 	}
 
 	private static double round(StatefulRedisClusterConnection<String, String> publisher, String channel,
