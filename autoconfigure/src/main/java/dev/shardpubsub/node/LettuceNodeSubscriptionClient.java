@@ -17,9 +17,6 @@ import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
@@ -43,8 +40,6 @@ import dev.shardpubsub.topology.NodeAddress;
 public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private static final Log logger = LogFactory.getLog(LettuceNodeSubscriptionClient.class);
-
-	static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
 	/** The client name our connections carry, visible in {@code CLIENT LIST}. */
 	public static final String CLIENT_NAME = "shard-pubsub";
@@ -200,7 +195,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 				link.connected(connection);
 			}
 		});
-		client().connectPubSubAsync(CODEC, uri).whenComplete((connection, error) -> {
+		client().connectPubSubAsync(LettuceSupport.CODEC, uri).whenComplete((connection, error) -> {
 			if (error != null) {
 				attempt.completeExceptionally(error);
 			}

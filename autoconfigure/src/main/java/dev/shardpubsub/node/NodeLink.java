@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -218,7 +217,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			return;
 		}
 		next.future.orTimeout(this.timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
-			if (unwrap(error) instanceof TimeoutException) {
+			if (LettuceSupport.unwrap(error) instanceof TimeoutException) {
 				timedOut(next);
 			}
 		});
@@ -234,7 +233,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		try {
 			if (next.asking) {
 				// Answered before the SSUBSCRIBE; a refusal shows in the SSUBSCRIBE's own answer (MOVED).
-				target.async().dispatch(CommandType.ASKING, new StatusOutput<>(LettuceNodeSubscriptionClient.CODEC));
+				target.async().dispatch(CommandType.ASKING, new StatusOutput<>(LettuceSupport.CODEC));
 			}
 			RedisFuture<Void> sent = (next.kind == NodeCommand.Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
 					: target.async().sunsubscribe(channels);
@@ -320,7 +319,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	private Throwable translate(NodeCommand command, Throwable error) {
-		Throwable cause = unwrap(error);
+		Throwable cause = LettuceSupport.unwrap(error);
 		if (cause instanceof RedisCommandExecutionException) {
 			MovedException moved = MovedException.parse(cause.getMessage());
 			if (moved != null) {
@@ -334,10 +333,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			return (rejected != null) ? rejected : cause;
 		}
 		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
-	}
-
-	private static Throwable unwrap(Throwable error) {
-		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
 	}
 
 	@Override

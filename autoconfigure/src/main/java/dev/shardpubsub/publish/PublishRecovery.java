@@ -19,6 +19,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import dev.shardpubsub.node.LettuceSupport;
 import dev.shardpubsub.publish.StuckPublishes.Decision;
 
 /**
@@ -226,7 +227,7 @@ final class PublishRecovery implements StuckPublishes.Connections, AutoCloseable
 			}
 		}
 		CompletableFuture<StatefulRedisClusterConnection<String, byte[]>> opening = this.client
-			.connectAsync(ShardPublisher.CODEC);
+			.connectAsync(LettuceSupport.CODEC);
 		opening.thenCompose((fresh) -> {
 			List<CompletableFuture<?>> links = new ArrayList<>();
 			for (PublishNode owner : owners) {

@@ -9,9 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.cluster.PartitionSelectorException;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
@@ -24,6 +21,8 @@ import org.springframework.messaging.Message;
 import org.springframework.messaging.converter.MessageConversionException;
 import org.springframework.messaging.converter.MessageConverter;
 import org.springframework.util.Assert;
+
+import dev.shardpubsub.node.LettuceSupport;
 
 /**
  * Publishes sharded pub/sub messages ({@code SPUBLISH}). Each message goes to the master that owns its channel's
@@ -53,8 +52,6 @@ import org.springframework.util.Assert;
  * listeners use (JSON when Jackson is present).
  */
 public class ShardPublisher implements SmartLifecycle, DisposableBean {
-
-	static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
 	private final Supplier<RedisClusterClient> client;
 
@@ -221,7 +218,7 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 				current = this.connection;
 				if (current == null) {
 					RedisClusterClient cluster = this.client.get();
-					current = cluster.connect(CODEC);
+					current = cluster.connect(LettuceSupport.CODEC);
 					this.connection = current;
 					this.recovery = new PublishRecovery(this, cluster, this.inFlight);
 				}

@@ -3,7 +3,6 @@ package dev.shardpubsub.reconcile;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -14,6 +13,7 @@ import org.springframework.util.backoff.BackOff;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
+import dev.shardpubsub.node.LettuceSupport;
 import dev.shardpubsub.node.MovedException;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.node.NodeUnavailableException;
@@ -195,7 +195,7 @@ final class SlotRouter {
 			subscribed(slot, target, channels);
 		}
 		else {
-			subscribeFailed(slot, target, channels, redirects, unwrap(error));
+			subscribeFailed(slot, target, channels, redirects, LettuceSupport.unwrap(error));
 			// A node that only answered MOVED (or failed) may hold nothing: its connection is not kept for that.
 			this.connections.releaseIfIdle(target);
 		}
@@ -382,10 +382,6 @@ final class SlotRouter {
 
 	void connectToServingNodes() {
 		this.connections.connectToServingNodes();
-	}
-
-	private static Throwable unwrap(Throwable error) {
-		return (error instanceof CompletionException && error.getCause() != null) ? error.getCause() : error;
 	}
 
 }
