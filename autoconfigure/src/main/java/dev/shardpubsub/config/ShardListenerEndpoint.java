@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 
+import dev.shardpubsub.listener.ListenerMethods;
 import dev.shardpubsub.listener.ShardListenerErrorHandler;
 import org.jspecify.annotations.Nullable;
 
@@ -111,14 +112,8 @@ public class ShardListenerEndpoint {
 	 * @return the description
 	 */
 	public String describe() {
-		StringBuilder description = new StringBuilder((this.beanName != null) ? this.beanName
-				: ClassUtils.getShortName(ClassUtils.getUserClass(this.bean)));
-		description.append('.').append(this.method.getName()).append('(');
-		Class<?>[] types = this.method.getParameterTypes();
-		for (int i = 0; i < types.length; i++) {
-			description.append((i > 0) ? ", " : "").append(types[i].getSimpleName());
-		}
-		return description.append(')').toString();
+		return ListenerMethods.describe((this.beanName != null) ? this.beanName
+				: ClassUtils.getShortName(ClassUtils.getUserClass(this.bean)), this.method);
 	}
 
 	@Override

@@ -3,7 +3,6 @@ package dev.shardpubsub.listener;
 import java.lang.reflect.Method;
 
 import org.springframework.core.NestedRuntimeException;
-import org.springframework.util.ClassUtils;
 
 /**
  * A {@code @ShardListener} method, or the conversion of a message for it, failed.
@@ -25,7 +24,7 @@ public class ShardListenerExecutionFailedException extends NestedRuntimeExceptio
 	 * @param cause what failed
 	 */
 	public ShardListenerExecutionFailedException(String listenerId, Method method, String channel, Throwable cause) {
-		super("Listener '" + listenerId + "' method " + describe(method) + " failed to handle a message of channel '"
+		super("Listener '" + listenerId + "' method " + ListenerMethods.describe(method) + " failed to handle a message of channel '"
 				+ channel + "'", cause);
 		this.listenerId = listenerId;
 		this.method = method;
@@ -54,16 +53,6 @@ public class ShardListenerExecutionFailedException extends NestedRuntimeExceptio
 	 */
 	public String getChannel() {
 		return this.channel;
-	}
-
-	static String describe(Method method) {
-		StringBuilder description = new StringBuilder(ClassUtils.getShortName(method.getDeclaringClass()));
-		description.append('.').append(method.getName()).append('(');
-		Class<?>[] types = method.getParameterTypes();
-		for (int i = 0; i < types.length; i++) {
-			description.append((i > 0) ? ", " : "").append(types[i].getSimpleName());
-		}
-		return description.append(')').toString();
 	}
 
 }
