@@ -2,6 +2,8 @@ package dev.shardpubsub.topology;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,7 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
+import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
@@ -25,7 +29,9 @@ import dev.shardpubsub.event.SubscriptionDroppedEvent;
  * (from the client's topology events and a periodic refresh that notices crashed masters), subscriptions a node
  * dropped on its own (its {@code sunsubscribe} push), and lost node connections.
  * <p>
- * Ownership changes are published only when some slot really has a new owner.
+ * Ownership changes are published only when some slot really has a new owner. Events are published in the order
+ * they happened, from a thread of the watcher's own ({@code shard-pubsub-events}): never from a Redis I/O thread,
+ * so that a slow event listener does not hold up Redis I/O.
  */
 public class TopologyWatcher implements SmartLifecycle {
 
@@ -45,6 +51,11 @@ public class TopologyWatcher implements SmartLifecycle {
 	private final ApplicationEventPublisher publisher;
 
 	private final Duration refreshPeriod;
+
+	// Given: not ours to shut down; null: a thread of our own while running
+	private final @Nullable Executor givenEventExecutor;
+
+	private volatile @Nullable ExecutorService eventExecutor;
 
 	private final AtomicLong refreshStartedNanos = new AtomicLong();
 
@@ -69,9 +80,23 @@ public class TopologyWatcher implements SmartLifecycle {
 	 * @param refreshPeriod the period of the backstop refresh
 	 */
 	public TopologyWatcher(ClusterTopology topology, ApplicationEventPublisher publisher, Duration refreshPeriod) {
+		this(topology, publisher, refreshPeriod, null);
+	}
+
+	/**
+	 * Create a watcher that publishes its events on the given executor.
+	 * @param topology where the topology comes from
+	 * @param publisher publishes the events
+	 * @param refreshPeriod the period of the backstop refresh
+	 * @param eventExecutor runs the publication of the events, one at a time and in order (a single thread, or
+	 * the caller's own); {@code null} for a thread of the watcher's own while it runs
+	 */
+	public TopologyWatcher(ClusterTopology topology, ApplicationEventPublisher publisher, Duration refreshPeriod,
+			@Nullable Executor eventExecutor) {
 		this.topology = topology;
 		this.publisher = publisher;
 		this.refreshPeriod = refreshPeriod;
+		this.givenEventExecutor = eventExecutor;
 	}
 
 	/**
@@ -164,7 +189,7 @@ public class TopologyWatcher implements SmartLifecycle {
 		if (logger.isDebugEnabled()) {
 			logger.debug(node + " dropped the subscription of '" + channel + "'");
 		}
-		this.publisher.publishEvent(new SubscriptionDroppedEvent(this, node, List.of(channel), now));
+		publish(new SubscriptionDroppedEvent(this, node, List.of(channel), now));
 	}
 
 	/**
@@ -175,7 +200,7 @@ public class TopologyWatcher implements SmartLifecycle {
 	public void connectionLost(NodeAddress node, String cause) {
 		long now = System.nanoTime();
 		logger.info("Lost the subscription connection to " + node + " (" + cause + "); resubscribing its channels");
-		this.publisher.publishEvent(new NodeConnectionLostEvent(this, node, cause, now));
+		publish(new NodeConnectionLostEvent(this, node, cause, now));
 		requestRefresh();
 	}
 
@@ -196,13 +221,44 @@ public class TopologyWatcher implements SmartLifecycle {
 		if (!changes.isEmpty()) {
 			SlotOwnershipChangedEvent event = new SlotOwnershipChangedEvent(this, changes, System.nanoTime());
 			logger.info("Slot ownership changed: " + event);
+			publish(event);
+		}
+	}
+
+	private void publish(ApplicationEvent event) {
+		Executor executor = (this.givenEventExecutor != null) ? this.givenEventExecutor : this.eventExecutor;
+		if (executor == null) {
+			// Not running: no thread to hand over to
+			publishNow(event);
+			return;
+		}
+		try {
+			executor.execute(() -> publishNow(event));
+		}
+		catch (RejectedExecutionException ex) {
+			logger.debug("Stopped; not publishing " + event);
+		}
+	}
+
+	private void publishNow(ApplicationEvent event) {
+		try {
 			this.publisher.publishEvent(event);
+		}
+		catch (RuntimeException ex) {
+			logger.warn("A listener of " + event + " failed", ex);
 		}
 	}
 
 	@Override
 	public void start() {
 		current();
+		if (this.givenEventExecutor == null) {
+			this.eventExecutor = Executors.newSingleThreadExecutor((task) -> {
+				Thread thread = new Thread(task, "shard-pubsub-events");
+				thread.setDaemon(true);
+				return thread;
+			});
+		}
 		this.scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "shard-pubsub-topology");
 			thread.setDaemon(true);
@@ -223,6 +279,12 @@ public class TopologyWatcher implements SmartLifecycle {
 		}
 		if (this.scheduler != null) {
 			this.scheduler.shutdownNow();
+		}
+		ExecutorService events = this.eventExecutor;
+		this.eventExecutor = null;
+		if (events != null) {
+			// Events already queued are still delivered, in order
+			events.shutdown();
 		}
 		if (this.changes != null) {
 			try {

@@ -1192,7 +1192,7 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	private void start(BackOff backOff, Duration shutdownTimeout, boolean followMoves) {
-		this.watcher = new TopologyWatcher(this.topology, this.publisher, Duration.ofHours(1));
+		this.watcher = new TopologyWatcher(this.topology, this.publisher, Duration.ofHours(1), Runnable::run);
 		this.reconciler = new ShardSubscriptionReconciler(this.nodes, this.watcher, this.publisher, backOff,
 				followMoves, shutdownTimeout, this.executor);
 		// Most tests check that idle connections are released; one checks that masters keep theirs.
