@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The publisher's own JVM: an {@link IndependentPublisher} on one channel, started by the suite as a child process
- * so that its work and its pauses are not the application's. Prints {@code PUBLISHING} once it runs; on
+ * so that its work and its pauses are not the application's. Prints {@code PUBLISHING} once it runs (after its
+ * warm-up); on
  * {@code stop} (or the end of its input) it stops, writes its {@link PublishLog} and prints {@code DONE}.
  * <p>
  * Arguments: nodes ({@code host:port,…}), channel, messages per second, capacity (most sequence numbers), log file.
@@ -28,6 +29,7 @@ public final class PublisherMain {
 				IndependentPublisher publisher = new IndependentPublisher(lettuce.client(), addresses, channel, rate,
 						log)) {
 			publisher.start();
+			publisher.awaitWarmedUp();
 			System.out.println("PUBLISHING " + channel + " at " + rate + " msg/s");
 			BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
 			String line;
