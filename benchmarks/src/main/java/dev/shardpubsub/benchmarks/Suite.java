@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.shardpubsub.test.EmbeddedRedisCluster;
-import dev.shardpubsub.test.EmbeddedRedisCluster.Builder;
+import dev.shardpubsub.test.EmbeddedRedisClusterBuilder;
 
 /**
  * The benchmark suite on one server: the side-by-side run against node-redis ({@link MoveScenario}), cold subscribe
@@ -37,7 +37,7 @@ public final class Suite {
 		long started = System.nanoTime();
 		String server = resolve(settings.server());
 		RedisCli cli = RedisCli.besides(server);
-		Builder builder = EmbeddedRedisCluster.builder().masters(3).replicasPerMaster(1);
+		EmbeddedRedisClusterBuilder builder = EmbeddedRedisCluster.builder().masters(3).replicasPerMaster(1);
 		if (server.contains(File.separator)) {
 			builder.redisServer(server);
 		}
