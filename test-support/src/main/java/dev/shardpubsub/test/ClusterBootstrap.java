@@ -22,7 +22,7 @@ final class ClusterBootstrap {
 
 	private final EmbeddedRedisCluster cluster;
 
-	private final EmbeddedRedisCluster.Builder settings;
+	private final EmbeddedRedisClusterBuilder settings;
 
 	private final RedisServerBinary binary;
 
@@ -30,7 +30,7 @@ final class ClusterBootstrap {
 
 	private final Path baseDirectory;
 
-	ClusterBootstrap(EmbeddedRedisCluster cluster, EmbeddedRedisCluster.Builder settings, RedisServerBinary binary,
+	ClusterBootstrap(EmbeddedRedisCluster cluster, EmbeddedRedisClusterBuilder settings, RedisServerBinary binary,
 			RedisClient client, Path baseDirectory) {
 		this.cluster = cluster;
 		this.settings = settings;

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Throw-away TLS material for an {@link EmbeddedRedisCluster} started with {@link EmbeddedRedisCluster.Builder#tls()}:
+ * Throw-away TLS material for an {@link EmbeddedRedisCluster} started with {@link EmbeddedRedisClusterBuilder#tls()}:
  * a self-signed CA and one server certificate it signed, valid for {@code 127.0.0.1} and {@code localhost}, as PEM
  * files. Made with the {@code openssl} command line tool, which must be on the {@code PATH}.
  * <p>
