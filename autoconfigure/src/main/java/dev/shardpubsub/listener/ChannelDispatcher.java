@@ -26,7 +26,8 @@ import org.apache.commons.logging.LogFactory;
  * Each channel has its own bounded queue and at most one task draining it, so the messages of a channel are
  * handled one at a time, in order, while different channels run concurrently. A task handles at most
  * {@link #MAX_MESSAGES_PER_RUN} messages and then resubmits itself, so that a busy channel does not keep a thread
- * from the others. A message arriving at a full queue is dropped and counted.
+ * from the others. A message arriving at a full queue is dropped and counted. While paused, messages are queued
+ * (up to the same capacity) but not handled.
  */
 final class ChannelDispatcher implements ShardMessageSink {
 
@@ -65,6 +66,8 @@ final class ChannelDispatcher implements ShardMessageSink {
 
 	private volatile boolean abandoned;
 
+	private volatile boolean paused;
+
 	ChannelDispatcher(String listenerId, Executor executor, DeliveryHandler handler, int queueCapacity,
 			DropReporter dropReporter, DispatchListener dispatchListener, LongAdder received) {
 		this.listenerId = listenerId;
@@ -98,6 +101,31 @@ final class ChannelDispatcher implements ShardMessageSink {
 			// Nothing may escape to the Redis I/O thread
 			logger.error("Listener '" + this.listenerId + "' could not queue " + message, ex);
 		}
+	}
+
+	/**
+	 * Stop handling messages; they are queued, up to the queue capacity, until {@link #resume()}. A message being
+	 * handled completes.
+	 */
+	void pause() {
+		this.paused = true;
+	}
+
+	/**
+	 * Handle the queued messages and those arriving from now on again.
+	 */
+	void resume() {
+		this.paused = false;
+		// A message queued while paused was not scheduled: schedule every queue holding one
+		for (ChannelQueue queue : this.queues.values()) {
+			if (!queue.deliveries.isEmpty()) {
+				queue.schedule();
+			}
+		}
+	}
+
+	boolean isPaused() {
+		return this.paused;
 	}
 
 	long pendingCount() {
@@ -220,6 +248,9 @@ final class ChannelDispatcher implements ShardMessageSink {
 		}
 
 		void schedule() {
+			if (ChannelDispatcher.this.paused) {
+				return;
+			}
 			if (this.scheduled.compareAndSet(false, true)) {
 				try {
 					ChannelDispatcher.this.executor.execute(this);
@@ -238,7 +269,8 @@ final class ChannelDispatcher implements ShardMessageSink {
 		@Override
 		public void run() {
 			try {
-				for (int i = 0; i < MAX_MESSAGES_PER_RUN && !ChannelDispatcher.this.abandoned; i++) {
+				for (int i = 0; i < MAX_MESSAGES_PER_RUN && !ChannelDispatcher.this.abandoned
+						&& !ChannelDispatcher.this.paused; i++) {
 					Delivery delivery = this.deliveries.poll();
 					if (delivery == null) {
 						break;

@@ -24,6 +24,10 @@ import org.springframework.util.Assert;
  * counted ({@link #droppedCount()}) and logged at most once per {@code overflowLogInterval}. Stopping unsubscribes,
  * then waits up to {@code shutdownTimeout} for the queued messages to be handled and reports those abandoned.
  * <p>
+ * A container can be {@link #pause() paused}: its channels stay subscribed and their messages are queued, up to
+ * {@code queueCapacity} per channel (beyond that dropped and counted as always), but not handled until
+ * {@link #resume()}. Stopping a paused container abandons its queued messages at once.
+ * <p>
  * Containers are created and owned by the endpoint registry, not beans of their own.
  */
 public class ShardListenerContainer implements Lifecycle {
@@ -51,6 +55,8 @@ public class ShardListenerContainer implements Lifecycle {
 	private DispatchListener dispatchListener = DispatchListener.NONE;
 
 	private boolean autoStartup;
+
+	private volatile boolean paused;
 
 	private volatile @Nullable ChannelDispatcher dispatcher;
 
@@ -110,6 +116,10 @@ public class ShardListenerContainer implements Lifecycle {
 		return this.adapter;
 	}
 
+	public ShardListenerContainerProperties getContainerProperties() {
+		return this.properties;
+	}
+
 	/**
 	 * Return how many messages reached this listener's queues (including those then dropped), since it was created.
 	 * @return the number of received messages
@@ -135,6 +145,50 @@ public class ShardListenerContainer implements Lifecycle {
 		return (current != null) ? current.pendingCount() : 0;
 	}
 
+	/**
+	 * Stop handling messages, keeping the channels subscribed: messages are queued, up to the queue capacity per
+	 * channel, until {@link #resume()}. A message being handled completes. Also applies to a container not yet
+	 * started, which then starts paused.
+	 */
+	public void pause() {
+		this.lifecycleLock.lock();
+		try {
+			this.paused = true;
+			ChannelDispatcher current = this.dispatcher;
+			if (current != null) {
+				current.pause();
+			}
+		}
+		finally {
+			this.lifecycleLock.unlock();
+		}
+	}
+
+	/**
+	 * Handle messages again, first those queued while paused, in order per channel.
+	 */
+	public void resume() {
+		this.lifecycleLock.lock();
+		try {
+			this.paused = false;
+			ChannelDispatcher current = this.dispatcher;
+			if (current != null) {
+				current.resume();
+			}
+		}
+		finally {
+			this.lifecycleLock.unlock();
+		}
+	}
+
+	/**
+	 * Return whether the container is paused.
+	 * @return whether {@link #pause()} was called and not yet {@link #resume()}
+	 */
+	public boolean isPaused() {
+		return this.paused;
+	}
+
 	@Override
 	public void start() {
 		this.lifecycleLock.lock();
@@ -145,6 +199,9 @@ public class ShardListenerContainer implements Lifecycle {
 			ChannelDispatcher dispatcher = new ChannelDispatcher(this.listenerId, this.executor,
 					this.adapter::onMessage, this.properties.queueCapacity(), this.dropReporter,
 					this.dispatchListener, this.received);
+			if (this.paused) {
+				dispatcher.pause();
+			}
 			this.subscriptions.subscribe(this.listenerId, this.channels, dispatcher);
 			this.dispatcher = dispatcher;
 			if (logger.isDebugEnabled()) {
@@ -179,7 +236,9 @@ public class ShardListenerContainer implements Lifecycle {
 		for (ShardListenerContainer container : containers) {
 			ChannelDispatcher dispatcher = container.beginStop();
 			if (dispatcher != null) {
-				long deadline = System.nanoTime() + container.properties.shutdownTimeout().toNanos();
+				// Paused: its queued messages are not to be handled, so there is nothing to wait for
+				long deadline = System.nanoTime()
+						+ (dispatcher.isPaused() ? 0 : container.properties.shutdownTimeout().toNanos());
 				stopping.add(new Stopping(container, dispatcher, deadline));
 			}
 		}
@@ -236,7 +295,7 @@ public class ShardListenerContainer implements Lifecycle {
 	@Override
 	public String toString() {
 		return "ShardListenerContainer[id=" + this.listenerId + ", channels=" + this.channels + ", running="
-				+ isRunning() + "]";
+				+ isRunning() + ", paused=" + this.paused + "]";
 	}
 
 	private record Stopping(ShardListenerContainer container, ChannelDispatcher dispatcher, long deadline) {

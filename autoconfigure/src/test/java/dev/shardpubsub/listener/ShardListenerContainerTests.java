@@ -273,6 +273,43 @@ class ShardListenerContainerTests {
 		});
 	}
 
+	@Test
+	void pausedKeepsTheChannelsSubscribedAndQueuesUpToTheCapacityUntilResumed() throws InterruptedException {
+		List<String> received = new CopyOnWriteArrayList<>();
+		ShardListenerContainer container = container("paused", (channel, payload) -> received.add(payload),
+				new ShardListenerContainerProperties(true, 3, TIMEOUT, Duration.ofHours(1)), "c");
+		container.pause();
+		container.start();
+		assertThat(container.isPaused()).isTrue();
+		assertThat(this.subscriptions.isSubscribed("paused")).isTrue();
+		for (int i = 0; i < 5; i++) {
+			this.subscriptions.publish("c", "m" + i);
+		}
+		Thread.sleep(100);
+		assertThat(received).isEmpty();
+		assertThat(container.pendingCount()).isEqualTo(3);
+		assertThat(container.droppedCount()).isEqualTo(2);
+		container.resume();
+		await().atMost(TIMEOUT).until(() -> received.size() == 3);
+		assertThat(received).containsExactly("m0", "m1", "m2");
+		this.subscriptions.publish("c", "after");
+		await().atMost(TIMEOUT).until(() -> received.size() == 4);
+		assertThat(container.isPaused()).isFalse();
+	}
+
+	@Test
+	void stoppingAPausedContainerAbandonsItsQueueWithoutWaiting() {
+		List<String> received = new CopyOnWriteArrayList<>();
+		ShardListenerContainer container = start("pausedStop", (channel, payload) -> received.add(payload), "c");
+		container.pause();
+		this.subscriptions.publish("c", "kept");
+		long start = System.nanoTime();
+		container.stop();
+		assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+		assertThat(container.pendingCount()).isZero();
+		assertThat(received).isEmpty();
+	}
+
 	private ShardListenerContainer start(String id, Handler handler, String... channels) {
 		ShardListenerContainer container = container(id, handler, ShardListenerContainerProperties.defaults(),
 				channels);
