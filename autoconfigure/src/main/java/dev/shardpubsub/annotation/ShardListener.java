@@ -14,7 +14,8 @@ import org.springframework.core.annotation.AliasFor;
  * subscribed on the nodes serving their slots, and stay subscribed when slots move.
  * <p>
  * Messages of one channel are handled one at a time, in the order they arrived; different channels concurrently.
- * The method runs on the {@code shardListenerTaskExecutor}, never on a Redis I/O thread.
+ * The method runs on the executor of its {@link #containerFactory() container factory} (by default the
+ * {@code shardListenerTaskExecutor}), never on a Redis I/O thread.
  * <p>
  * The method may declare these arguments, in any order:
  * <ul>
@@ -84,5 +85,14 @@ public @interface ShardListener {
 	 * @return the error handler bean name
 	 */
 	String errorHandler() default "";
+
+	/**
+	 * The name of the {@link dev.shardpubsub.config.ShardListenerContainerFactory} bean that builds this listener's
+	 * container, for example one with its own executor (concurrency) or queue capacity; a placeholder or SpEL
+	 * expression (which may also resolve to the factory itself) is supported. Empty for the default factory, the
+	 * {@code shardListenerContainerFactory} bean.
+	 * @return the container factory bean name
+	 */
+	String containerFactory() default "";
 
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import dev.shardpubsub.config.ShardListenerContainerFactory;
 import dev.shardpubsub.config.ShardListenerEndpoint;
 import dev.shardpubsub.config.ShardListenerEndpointRegistrar;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
@@ -39,7 +40,8 @@ import org.springframework.util.StringUtils;
 
 /**
  * Finds the {@link ShardListener @ShardListener} methods of every bean and turns each annotation into a
- * {@link ShardListenerEndpoint}: channels, id, auto-startup and error handler resolved from placeholders and SpEL.
+ * {@link ShardListenerEndpoint}: channels, id, auto-startup, error handler and container factory resolved from
+ * placeholders and SpEL.
  * Once every singleton exists, it applies the {@link ShardListenerConfigurer} beans and registers the endpoints
  * with the {@link ShardListenerEndpointRegistry} bean. Any invalid attribute or signature fails the startup with a
  * message naming the bean and the method.
@@ -75,6 +77,7 @@ public class ShardListenerAnnotationBeanPostProcessor
 	@Override
 	public void setBeanFactory(BeanFactory beanFactory) {
 		this.beanFactory = beanFactory;
+		this.registrar.setBeanFactory(beanFactory);
 		if (beanFactory instanceof ConfigurableBeanFactory configurable) {
 			this.expressionResolver = configurable.getBeanExpressionResolver();
 			this.expressionContext = new BeanExpressionContext(configurable, null);
@@ -128,7 +131,10 @@ public class ShardListenerAnnotationBeanPostProcessor
 				invocableMethod);
 		endpoint.setBeanName(beanName);
 		endpoint.setAutoStartup(resolveAutoStartup(listener, description));
-		endpoint.setErrorHandler(resolveErrorHandler(listener, description));
+		endpoint.setErrorHandler(resolveBean(listener.errorHandler(), "errorHandler", ShardListenerErrorHandler.class,
+				description));
+		endpoint.setContainerFactory(resolveBean(listener.containerFactory(), "containerFactory",
+				ShardListenerContainerFactory.class, description));
 		return endpoint;
 	}
 
@@ -201,20 +207,20 @@ public class ShardListenerAnnotationBeanPostProcessor
 		return Boolean.valueOf(text);
 	}
 
-	private @Nullable ShardListenerErrorHandler resolveErrorHandler(ShardListener listener, String description) {
-		Object value = resolve(listener.errorHandler(), description, "errorHandler");
-		if (value instanceof ShardListenerErrorHandler errorHandler) {
-			return errorHandler;
+	private <T> @Nullable T resolveBean(String expression, String attribute, Class<T> type, String description) {
+		Object value = resolve(expression, description, attribute);
+		if (type.isInstance(value)) {
+			return type.cast(value);
 		}
 		if (value == null || !StringUtils.hasText(value.toString())) {
 			return null;
 		}
-		Assert.state(this.beanFactory != null, "BeanFactory must be set to look up error handlers");
+		Assert.state(this.beanFactory != null, () -> "BeanFactory must be set to look up " + attribute + " beans");
 		try {
-			return this.beanFactory.getBean(value.toString(), ShardListenerErrorHandler.class);
+			return this.beanFactory.getBean(value.toString(), type);
 		}
 		catch (BeansException ex) {
-			throw invalid(description, "errorHandler '" + value + "' is not a ShardListenerErrorHandler bean: "
+			throw invalid(description, attribute + " '" + value + "' is not a " + type.getSimpleName() + " bean: "
 					+ ex.getMessage(), ex);
 		}
 	}

@@ -3,13 +3,16 @@ package dev.shardpubsub.autoconfigure;
 import java.util.concurrent.Executor;
 
 import dev.shardpubsub.annotation.ShardListenerAnnotationBeanPostProcessor;
+import dev.shardpubsub.config.ShardListenerContainerFactory;
+import dev.shardpubsub.config.ShardListenerEndpointRegistrar;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.listener.DispatchListener;
 import dev.shardpubsub.listener.LoggingShardListenerErrorHandler;
-import dev.shardpubsub.listener.ShardListenerContainerProperties;
 import dev.shardpubsub.listener.ShardListenerErrorHandler;
 import dev.shardpubsub.listener.ShardListenerMessageHandlerMethodFactory;
+import dev.shardpubsub.listener.ShardListenerObservationConvention;
 import dev.shardpubsub.listener.ShardSubscriptions;
+import io.micrometer.observation.ObservationRegistry;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -27,7 +30,8 @@ import org.springframework.messaging.converter.JacksonJsonMessageConverter;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
- * {@code @ShardListener} support: the annotation post-processor, the endpoint registry and what it uses. Imported by
+ * {@code @ShardListener} support: the annotation post-processor, the endpoint registry, the default container
+ * factory and what it is configured with (observed when there is an {@link ObservationRegistry}). Imported by
  * {@link ShardPubSubAutoConfiguration}, which provides the {@link ShardSubscriptions} and
  * {@link ShardPubSubProperties}.
  */
@@ -47,20 +51,37 @@ class ShardListenerConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ShardListenerEndpointRegistry shardListenerEndpointRegistry(ShardSubscriptions subscriptions,
-			@Qualifier(TASK_EXECUTOR_BEAN_NAME) Executor taskExecutor, ShardPubSubProperties properties,
+	ShardListenerEndpointRegistry shardListenerEndpointRegistry(ShardSubscriptions subscriptions) {
+		return new ShardListenerEndpointRegistry(subscriptions);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ShardListenerContainerFactoryConfigurer shardListenerContainerFactoryConfigurer(ShardPubSubProperties properties,
+			@Qualifier(TASK_EXECUTOR_BEAN_NAME) Executor taskExecutor,
 			ShardListenerMessageHandlerMethodFactory shardListenerMessageHandlerMethodFactory,
-			ObjectProvider<ShardListenerErrorHandler> errorHandler,
-			ObjectProvider<DispatchListener> dispatchListeners) {
-		ShardPubSubProperties.Listener listener = properties.getListener();
-		ShardListenerEndpointRegistry registry = new ShardListenerEndpointRegistry(subscriptions, taskExecutor,
-				new ShardListenerContainerProperties(listener.isAutoStartup(), listener.getQueueCapacity(),
-						listener.getShutdownTimeout(), listener.getOverflowLogInterval()));
-		registry.setMessageHandlerMethodFactory(shardListenerMessageHandlerMethodFactory);
+			ObjectProvider<ShardListenerErrorHandler> errorHandler, ObjectProvider<DispatchListener> dispatchListeners,
+			ObjectProvider<ObservationRegistry> observationRegistry,
+			ObjectProvider<ShardListenerObservationConvention> observationConvention) {
+		ShardListenerContainerFactoryConfigurer configurer = new ShardListenerContainerFactoryConfigurer();
+		configurer.setProperties(properties);
+		configurer.setExecutor(taskExecutor);
+		configurer.setMessageHandlerMethodFactory(shardListenerMessageHandlerMethodFactory);
 		// Several handlers (named ones for single listeners) and no @Primary: the logging one stays the default
-		registry.setErrorHandler(errorHandler.getIfUnique(LoggingShardListenerErrorHandler::new));
-		registry.setDispatchListener(DispatchListener.composite(dispatchListeners.orderedStream().toList()));
-		return registry;
+		configurer.setErrorHandler(errorHandler.getIfUnique(LoggingShardListenerErrorHandler::new));
+		configurer.setDispatchListener(DispatchListener.composite(dispatchListeners.orderedStream().toList()));
+		configurer.setObservationRegistry(observationRegistry.getIfUnique());
+		configurer.setObservationConvention(observationConvention.getIfUnique());
+		return configurer;
+	}
+
+	@Bean(name = ShardListenerEndpointRegistrar.DEFAULT_CONTAINER_FACTORY_BEAN_NAME)
+	@ConditionalOnMissingBean(name = ShardListenerEndpointRegistrar.DEFAULT_CONTAINER_FACTORY_BEAN_NAME)
+	ShardListenerContainerFactory shardListenerContainerFactory(ShardSubscriptions subscriptions,
+			ShardListenerContainerFactoryConfigurer configurer) {
+		ShardListenerContainerFactory factory = new ShardListenerContainerFactory(subscriptions);
+		configurer.configure(factory);
+		return factory;
 	}
 
 	@Bean

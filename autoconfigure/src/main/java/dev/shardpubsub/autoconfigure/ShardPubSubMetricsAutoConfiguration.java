@@ -38,11 +38,9 @@ public final class ShardPubSubMetricsAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnBean(ShardListenerEndpointRegistry.class)
-	ShardListenerMetrics shardListenerMetrics(MeterRegistry meterRegistry,
-			ObjectProvider<ShardListenerEndpointRegistry> endpointRegistry, ShardPubSubProperties properties) {
-		// The registry is looked up late: it collects this bean, as a DispatchListener, when it is created.
-		return new ShardListenerMetrics(meterRegistry, endpointRegistry::getObject,
-				properties.getMetrics().isChannelTags());
+	ShardListenerMetrics shardListenerMetrics(ShardListenerEndpointRegistry endpointRegistry,
+			ShardPubSubProperties properties) {
+		return new ShardListenerMetrics(endpointRegistry, properties.getMetrics().isChannelTags());
 	}
 
 }

@@ -9,6 +9,7 @@ import dev.shardpubsub.listener.ListenerMethods;
 import dev.shardpubsub.listener.ShardListenerErrorHandler;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
 import org.springframework.util.Assert;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.StringUtils;
@@ -32,6 +33,10 @@ public class ShardListenerEndpoint {
 	private @Nullable ShardListenerErrorHandler errorHandler;
 
 	private @Nullable Boolean autoStartup;
+
+	private @Nullable MessageHandlerMethodFactory messageHandlerMethodFactory;
+
+	private @Nullable ShardListenerContainerFactory containerFactory;
 
 	/**
 	 * Create an endpoint.
@@ -105,6 +110,30 @@ public class ShardListenerEndpoint {
 
 	public @Nullable Boolean getAutoStartup() {
 		return this.autoStartup;
+	}
+
+	/**
+	 * Set the factory of this listener's method invoker.
+	 * @param messageHandlerMethodFactory the factory, or {@code null} for the container factory's
+	 */
+	public void setMessageHandlerMethodFactory(@Nullable MessageHandlerMethodFactory messageHandlerMethodFactory) {
+		this.messageHandlerMethodFactory = messageHandlerMethodFactory;
+	}
+
+	public @Nullable MessageHandlerMethodFactory getMessageHandlerMethodFactory() {
+		return this.messageHandlerMethodFactory;
+	}
+
+	/**
+	 * Set the factory that builds this listener's container.
+	 * @param containerFactory the factory, or {@code null} for the registrar's default one
+	 */
+	public void setContainerFactory(@Nullable ShardListenerContainerFactory containerFactory) {
+		this.containerFactory = containerFactory;
+	}
+
+	public @Nullable ShardListenerContainerFactory getContainerFactory() {
+		return this.containerFactory;
 	}
 
 	/**

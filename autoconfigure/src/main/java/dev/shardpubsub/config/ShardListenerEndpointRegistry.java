@@ -8,33 +8,21 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
 
 import dev.shardpubsub.listener.ChannelSubscription;
-import dev.shardpubsub.listener.DispatchListener;
-import dev.shardpubsub.listener.LoggingShardListenerErrorHandler;
-import dev.shardpubsub.listener.MessagingShardListenerAdapter;
 import dev.shardpubsub.listener.ShardListenerContainer;
-import dev.shardpubsub.listener.ShardListenerObservationConvention;
-import dev.shardpubsub.listener.ShardListenerContainerProperties;
-import dev.shardpubsub.listener.ShardListenerErrorHandler;
-import dev.shardpubsub.listener.ShardListenerMessageHandlerMethodFactory;
-import dev.shardpubsub.listener.ShardListenerMethodValidator;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import org.jspecify.annotations.Nullable;
 
-import io.micrometer.observation.ObservationRegistry;
-
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.messaging.handler.annotation.support.MessageHandlerMethodFactory;
-import org.springframework.messaging.handler.invocation.InvocableHandlerMethod;
 import org.springframework.util.Assert;
 
 /**
- * Owns the {@link ShardListenerContainer listener containers}, one per endpoint, by listener id, and starts and
- * stops them with the application context. It starts late ({@link #DEFAULT_PHASE}), after the subscriptions are
+ * Holds the {@link ShardListenerContainer listener containers}, one per endpoint, by listener id, and starts and
+ * stops them with the application context. The containers are built by a {@link ShardListenerContainerFactory};
+ * the registry only holds and runs them. It starts late ({@link #DEFAULT_PHASE}), after the subscriptions are
  * ready and the other beans are started, and stops first, all containers at once.
  * <p>
  * It is also the read API for the state of the subscriptions: {@link #channels()} and {@link #channels(String)}.
@@ -48,24 +36,10 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 
 	private final ShardSubscriptions subscriptions;
 
-	private final Executor executor;
-
-	private final ShardListenerContainerProperties containerProperties;
-
 	// Registrations in order; guarded by itself
 	private final Map<String, Registration> registrations = new LinkedHashMap<>();
 
 	private final ReentrantLock lifecycleLock = new ReentrantLock();
-
-	private MessageHandlerMethodFactory messageHandlerMethodFactory;
-
-	private ShardListenerErrorHandler errorHandler = new LoggingShardListenerErrorHandler();
-
-	private DispatchListener dispatchListener = DispatchListener.NONE;
-
-	private @Nullable ObservationRegistry observationRegistry;
-
-	private @Nullable ShardListenerObservationConvention observationConvention;
 
 	private int phase = DEFAULT_PHASE;
 
@@ -73,56 +47,11 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 
 	/**
 	 * Create a registry.
-	 * @param subscriptions where the containers subscribe their channels
-	 * @param executor what handles the messages (never a Redis I/O thread)
-	 * @param containerProperties queue capacity, timeouts and default auto-startup of the containers
+	 * @param subscriptions the subscriptions of the containers, for {@link #channels()}
 	 */
-	public ShardListenerEndpointRegistry(ShardSubscriptions subscriptions, Executor executor,
-			ShardListenerContainerProperties containerProperties) {
+	public ShardListenerEndpointRegistry(ShardSubscriptions subscriptions) {
 		Assert.notNull(subscriptions, "subscriptions must not be null");
-		Assert.notNull(executor, "executor must not be null");
-		Assert.notNull(containerProperties, "containerProperties must not be null");
 		this.subscriptions = subscriptions;
-		this.executor = executor;
-		this.containerProperties = containerProperties;
-		ShardListenerMessageHandlerMethodFactory factory = new ShardListenerMessageHandlerMethodFactory(null);
-		factory.afterPropertiesSet();
-		this.messageHandlerMethodFactory = factory;
-	}
-
-	/**
-	 * Return the settings given to every container.
-	 * @return the container properties
-	 */
-	public ShardListenerContainerProperties getContainerProperties() {
-		return this.containerProperties;
-	}
-
-	/**
-	 * Set the default factory of the listener method invokers.
-	 * @param messageHandlerMethodFactory the factory; an initialized one
-	 */
-	public void setMessageHandlerMethodFactory(MessageHandlerMethodFactory messageHandlerMethodFactory) {
-		Assert.notNull(messageHandlerMethodFactory, "messageHandlerMethodFactory must not be null");
-		this.messageHandlerMethodFactory = messageHandlerMethodFactory;
-	}
-
-	/**
-	 * Set the default error handler, for endpoints that have none.
-	 * @param errorHandler the error handler
-	 */
-	public void setErrorHandler(ShardListenerErrorHandler errorHandler) {
-		Assert.notNull(errorHandler, "errorHandler must not be null");
-		this.errorHandler = errorHandler;
-	}
-
-	/**
-	 * Set the callback given to every container, for metrics.
-	 * @param dispatchListener the callback
-	 */
-	public void setDispatchListener(DispatchListener dispatchListener) {
-		Assert.notNull(dispatchListener, "dispatchListener must not be null");
-		this.dispatchListener = dispatchListener;
 	}
 
 	public void setPhase(int phase) {
@@ -135,38 +64,24 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 	}
 
 	/**
-	 * Create and register the container of an endpoint, with the default factory and error handler; started at once
-	 * if the registry is running and the endpoint starts automatically.
+	 * Create the container of an endpoint with the given factory and register it; started at once if the registry
+	 * is running and the endpoint starts automatically.
 	 * @param endpoint the endpoint
-	 * @return the container
-	 */
-	public ShardListenerContainer registerListenerContainer(ShardListenerEndpoint endpoint) {
-		return registerListenerContainer(endpoint, null, null);
-	}
-
-	/**
-	 * Create and register the container of an endpoint; started at once if the registry is running and the
-	 * endpoint starts automatically.
-	 * @param endpoint the endpoint
-	 * @param factory the factory of the method invoker, or {@code null} for the default
-	 * @param errorHandler the error handler if the endpoint has none, or {@code null} for the default
+	 * @param factory the factory that builds the container
 	 * @return the container
 	 * @throws IllegalStateException if the id is taken or the method signature is invalid
 	 */
 	public ShardListenerContainer registerListenerContainer(ShardListenerEndpoint endpoint,
-			@Nullable MessageHandlerMethodFactory factory, @Nullable ShardListenerErrorHandler errorHandler) {
+			ShardListenerContainerFactory factory) {
 		Assert.notNull(endpoint, "endpoint must not be null");
-		MessageHandlerMethodFactory factoryToUse = (factory != null) ? factory : this.messageHandlerMethodFactory;
-		Boolean objectPayloads = (factoryToUse instanceof ShardListenerMessageHandlerMethodFactory shardFactory)
-				? shardFactory.supportsObjectPayloads() : null;
-		ShardListenerMethodValidator.validate(endpoint.describe(), endpoint.getMethod(), objectPayloads);
-		ShardListenerContainer container = createContainer(endpoint, factoryToUse, errorHandler);
+		Assert.notNull(factory, "factory must not be null");
+		ShardListenerContainer container = factory.createListenerContainer(endpoint);
 		synchronized (this.registrations) {
-			Registration existing = this.registrations.get(endpoint.getId());
+			Registration existing = this.registrations.putIfAbsent(endpoint.getId(),
+					new Registration(container, endpoint.describe()));
 			Assert.state(existing == null, () -> "Another listener with id '" + endpoint.getId()
 					+ "' is already registered: " + existing.description() + "; cannot register "
 					+ endpoint.describe());
-			this.registrations.put(endpoint.getId(), new Registration(container, endpoint.describe()));
 		}
 		this.lifecycleLock.lock();
 		try {
@@ -180,42 +95,22 @@ public class ShardListenerEndpointRegistry implements SmartLifecycle, Disposable
 		return container;
 	}
 
-	private ShardListenerContainer createContainer(ShardListenerEndpoint endpoint, MessageHandlerMethodFactory factory,
-			@Nullable ShardListenerErrorHandler errorHandler) {
-		InvocableHandlerMethod handlerMethod = factory.createInvocableHandlerMethod(endpoint.getBean(),
-				endpoint.getMethod());
-		ShardListenerErrorHandler errorHandlerToUse = (endpoint.getErrorHandler() != null) ? endpoint.getErrorHandler()
-				: (errorHandler != null) ? errorHandler : this.errorHandler;
-		MessagingShardListenerAdapter adapter = new MessagingShardListenerAdapter(endpoint.getId(), handlerMethod,
-				errorHandlerToUse);
-		ShardListenerContainer container = new ShardListenerContainer(endpoint.getId(), endpoint.getChannels(),
-				adapter, this.subscriptions, this.executor, this.containerProperties);
-		container.setDispatchListener(this.dispatchListener);
-		if (this.observationRegistry != null) {
-			adapter.setObservationRegistry(this.observationRegistry);
-			adapter.setObservationConvention(this.observationConvention);
+	/**
+	 * Stop the container of a listener and remove it, for example one registered at runtime that is no longer
+	 * wanted; its channels that no other listener wants are unsubscribed. Its id can be registered again.
+	 * @param id the listener id
+	 * @return the removed container, stopped, or {@code null} if there is no such listener
+	 */
+	public @Nullable ShardListenerContainer unregisterListenerContainer(String id) {
+		ShardListenerContainer container;
+		synchronized (this.registrations) {
+			Registration registration = this.registrations.remove(id);
+			container = (registration != null) ? registration.container() : null;
 		}
-		if (endpoint.getAutoStartup() != null) {
-			container.setAutoStartup(endpoint.getAutoStartup());
+		if (container != null) {
+			container.stop();
 		}
 		return container;
-	}
-
-	/**
-	 * Observe every listener invocation, of the listeners registered so far and of those registered later.
-	 * @param observationRegistry the registry
-	 * @param convention the convention, or {@code null} for the default one
-	 */
-	public void setObservationRegistry(ObservationRegistry observationRegistry,
-			@Nullable ShardListenerObservationConvention convention) {
-		synchronized (this.registrations) {
-			this.observationRegistry = observationRegistry;
-			this.observationConvention = convention;
-			for (ShardListenerContainer container : getListenerContainers()) {
-				container.getAdapter().setObservationRegistry(observationRegistry);
-				container.getAdapter().setObservationConvention(convention);
-			}
-		}
 	}
 
 	/**

@@ -38,6 +38,8 @@ public class MessagingShardListenerAdapter {
 
 	private volatile @Nullable ShardListenerObservationConvention observationConvention;
 
+	private volatile boolean observed;
+
 	/**
 	 * Create a new adapter.
 	 * @param listenerId the id of the listener
@@ -72,6 +74,15 @@ public class MessagingShardListenerAdapter {
 	}
 
 	/**
+	 * Return whether the invocations are recorded by observations: known from the first invocation on, as the
+	 * observation registry may be configured to leave this observation out.
+	 * @return whether an invocation was observed
+	 */
+	public boolean isObserved() {
+		return this.observed;
+	}
+
+	/**
 	 * Set a convention that replaces the default name and key values of the observation.
 	 * @param observationConvention the convention, or {@code null} for the default
 	 */
@@ -93,6 +104,9 @@ public class MessagingShardListenerAdapter {
 		Observation observation = ShardListenerObservation.LISTENER_OBSERVATION.observation(this.observationConvention,
 				ShardListenerObservation.DefaultShardListenerObservationConvention.INSTANCE,
 				() -> new ShardListenerObservationContext(this.listenerId, message), registry);
+		if (!this.observed && !observation.isNoop()) {
+			this.observed = true;
+		}
 		observation.start();
 		try (Observation.Scope scope = observation.openScope()) {
 			return invoke(message, receivedTimestamp, observation);

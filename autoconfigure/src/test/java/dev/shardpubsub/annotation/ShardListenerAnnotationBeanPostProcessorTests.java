@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import dev.shardpubsub.config.ShardListenerEndpoint;
+import dev.shardpubsub.config.ShardListenerContainerFactory;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.listener.FakeShardSubscriptions;
 import dev.shardpubsub.listener.ShardListenerContainer;
@@ -207,6 +208,32 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 	}
 
 	@Test
+	void buildsTheContainerWithTheNamedContainerFactory() {
+		this.runner.withBean("own", OwnFactoryListener.class)
+			.withBean("smallQueues", ShardListenerContainerFactory.class, () -> {
+				ShardListenerContainerFactory factory = new ShardListenerContainerFactory(new FakeShardSubscriptions());
+				factory.setExecutor(Runnable::run);
+				factory.setContainerProperties(new ShardListenerContainerProperties(false, 5, Duration.ofSeconds(1),
+						Duration.ofSeconds(1)));
+				return factory;
+			})
+			.withPropertyValues("factory=smallQueues")
+			.run((context) -> {
+				ShardListenerContainer container = registry(context).getListenerContainer("own.on");
+				assertThat(container.isAutoStartup()).isFalse();
+				assertThat(container.isRunning()).isFalse();
+			});
+	}
+
+	@Test
+	void refusesAnUnknownContainerFactory() {
+		this.runner.withBean("own", OwnFactoryListener.class)
+			.withPropertyValues("factory=nope")
+			.run((context) -> assertFailure(context, "Invalid @ShardListener on own.on: containerFactory 'nope' is "
+					+ "not a ShardListenerContainerFactory bean: No bean named 'nope' available"));
+	}
+
+	@Test
 	void leavesAListenerWithoutAutoStartupStoppedUntilStartedThroughTheRegistry() {
 		this.runner.withBean("manual", ManualListener.class).withPropertyValues("auto=false").run((context) -> {
 			ShardListenerContainer container = registry(context).getListenerContainer("manual");
@@ -311,16 +338,21 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 		}
 
 		@Bean
-		ShardListenerEndpointRegistry shardListenerEndpointRegistry(FakeShardSubscriptions subscriptions,
-				ExecutorService listenerExecutor) {
+		ShardListenerEndpointRegistry shardListenerEndpointRegistry(FakeShardSubscriptions subscriptions) {
 			RECORDED.clear();
-			ShardListenerEndpointRegistry registry = new ShardListenerEndpointRegistry(subscriptions,
-					listenerExecutor, ShardListenerContainerProperties.defaults());
+			return new ShardListenerEndpointRegistry(subscriptions);
+		}
+
+		@Bean
+		ShardListenerContainerFactory shardListenerContainerFactory(FakeShardSubscriptions subscriptions,
+				ExecutorService listenerExecutor) {
+			ShardListenerContainerFactory containerFactory = new ShardListenerContainerFactory(subscriptions);
+			containerFactory.setExecutor(listenerExecutor);
 			ShardListenerMessageHandlerMethodFactory factory = new ShardListenerMessageHandlerMethodFactory(
 					new JacksonJsonMessageConverter(new JsonMapper()));
 			factory.afterPropertiesSet();
-			registry.setMessageHandlerMethodFactory(factory);
-			return registry;
+			containerFactory.setMessageHandlerMethodFactory(factory);
+			return containerFactory;
 		}
 
 		@Bean
@@ -583,6 +615,14 @@ class ShardListenerAnnotationBeanPostProcessorTests {
 		@ShardListener(channels = "fails", errorHandler = "${handler}")
 		public void on(String payload) {
 			throw new IllegalStateException("failed " + payload);
+		}
+
+	}
+
+	static class OwnFactoryListener {
+
+		@ShardListener(channels = "own", containerFactory = "${factory}")
+		public void on(String payload) {
 		}
 
 	}

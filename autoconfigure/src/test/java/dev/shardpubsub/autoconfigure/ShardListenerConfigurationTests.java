@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.shardpubsub.annotation.ShardListener;
 import dev.shardpubsub.annotation.ShardListenerAnnotationBeanPostProcessor;
+import dev.shardpubsub.config.ShardListenerContainerFactory;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.listener.DispatchListener;
 import dev.shardpubsub.listener.FakeShardSubscriptions;
@@ -24,7 +25,6 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -47,7 +47,7 @@ class ShardListenerConfigurationTests {
 
 	// Registered after the user's beans, as ShardPubSubAutoConfiguration imports it
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withUserConfiguration(Subscriptions.class)
+		.withUserConfiguration(FakeSubscriptionsConfiguration.class)
 		.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class));
 
 	@Test
@@ -65,7 +65,7 @@ class ShardListenerConfigurationTests {
 			assertThat(executor.getCorePoolSize()).isEqualTo(8);
 			assertThat(executor.getMaxPoolSize()).isEqualTo(8);
 			assertThat(executor.getThreadNamePrefix()).isEqualTo("shard-listener-");
-			assertThat(context.getBean(ShardListenerEndpointRegistry.class).getContainerProperties())
+			assertThat(context.getBean(ShardListenerContainerFactory.class).getContainerProperties())
 				.isEqualTo(ShardListenerContainerProperties.defaults());
 		});
 	}
@@ -79,9 +79,39 @@ class ShardListenerConfigurationTests {
 			.run((context) -> {
 				assertThat(context.getBean("shardListenerTaskExecutor", ThreadPoolTaskExecutor.class)
 					.getCorePoolSize()).isEqualTo(3);
-				assertThat(context.getBean(ShardListenerEndpointRegistry.class).getContainerProperties()).isEqualTo(
+				assertThat(context.getBean(ShardListenerContainerFactory.class).getContainerProperties()).isEqualTo(
 						new ShardListenerContainerProperties(false, 5, Duration.ofSeconds(2), Duration.ofMinutes(1)));
 			});
+	}
+
+	@Test
+	void runWithAFactoryFromTheConfigurerShouldBuildTheListenersThatNameIt() {
+		this.runner.withBean("text", TextListener.class)
+			.withBean("bulk", BulkListener.class)
+			.withUserConfiguration(BulkFactoryConfiguration.class)
+			.run((context) -> {
+				ShardListenerEndpointRegistry registry = context.getBean(ShardListenerEndpointRegistry.class);
+				assertThat(registry.getListenerContainer("bulk.on").getContainerProperties().queueCapacity())
+					.isEqualTo(2);
+				assertThat(registry.getListenerContainer("text.on").getContainerProperties())
+					.isEqualTo(ShardListenerContainerProperties.defaults());
+				context.getBean(FakeShardSubscriptions.class).publish("bulk", "one");
+				await().atMost(TIMEOUT).until(() -> context.getBean(BulkListener.class).received.size() == 1);
+				assertThat(context.getBean(BulkListener.class).threads).allMatch((name) -> name.startsWith("bulk-"));
+			});
+	}
+
+	@Test
+	void runShouldGiveTheConfigurerToFactoriesOfTheirOwn() {
+		this.runner.withPropertyValues("shard-pubsub.listener.queue-capacity=5").run((context) -> {
+			ShardListenerContainerFactory factory = new ShardListenerContainerFactory(
+					context.getBean(FakeShardSubscriptions.class));
+			context.getBean(ShardListenerContainerFactoryConfigurer.class).configure(factory);
+			assertThat(factory.getContainerProperties()).isEqualTo(
+					context.getBean("shardListenerContainerFactory", ShardListenerContainerFactory.class)
+						.getContainerProperties());
+			assertThat(factory.getContainerProperties().queueCapacity()).isEqualTo(5);
+		});
 	}
 
 	@Test
@@ -247,17 +277,6 @@ class ShardListenerConfigurationTests {
 	}
 
 	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(ShardPubSubProperties.class)
-	static class Subscriptions {
-
-		@Bean
-		FakeShardSubscriptions fakeShardSubscriptions() {
-			return new FakeShardSubscriptions();
-		}
-
-	}
-
-	@Configuration(proxyBeanMethods = false)
 	static class UserExecutor {
 
 		@Bean
@@ -294,6 +313,36 @@ class ShardListenerConfigurationTests {
 		public void on(String text) {
 			this.threads.add(Thread.currentThread().getName());
 			this.received.add(text);
+		}
+
+	}
+
+	static class BulkListener {
+
+		final List<String> received = new CopyOnWriteArrayList<>();
+
+		final List<String> threads = new CopyOnWriteArrayList<>();
+
+		@ShardListener(channels = "bulk", containerFactory = "bulkFactory")
+		public void on(String text) {
+			this.threads.add(Thread.currentThread().getName());
+			this.received.add(text);
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class BulkFactoryConfiguration {
+
+		@Bean
+		ShardListenerContainerFactory bulkFactory(ShardListenerContainerFactoryConfigurer configurer,
+				ShardSubscriptions subscriptions) {
+			ShardListenerContainerFactory factory = new ShardListenerContainerFactory(subscriptions);
+			configurer.configure(factory);
+			factory.setExecutor(new SimpleAsyncTaskExecutor("bulk-"));
+			factory.setContainerProperties(new ShardListenerContainerProperties(true, 2, Duration.ofSeconds(1),
+					Duration.ofSeconds(1)));
+			return factory;
 		}
 
 	}

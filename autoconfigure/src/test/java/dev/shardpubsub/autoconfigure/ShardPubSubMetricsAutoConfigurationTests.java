@@ -12,19 +12,18 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.tck.TestObservationRegistry;
+import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
 import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
-import dev.shardpubsub.annotation.ShardListener;
 import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionFailedEvent;
@@ -45,14 +44,14 @@ class ShardPubSubMetricsAutoConfigurationTests {
 	private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withUserConfiguration(Subscriptions.class)
+		.withUserConfiguration(FakeSubscriptionsConfiguration.class)
 		.withConfiguration(AutoConfigurations.of(MetricsAutoConfiguration.class,
 				SimpleMetricsExportAutoConfiguration.class, CompositeMeterRegistryAutoConfiguration.class,
 				ShardListenerConfiguration.class, ShardPubSubMetricsAutoConfiguration.class));
 
 	@Test
 	void runShouldCountHandledMessagesByResultPerListener() {
-		this.runner.withBean("orders", OrderListener.class).run((context) -> {
+		this.runner.withBean("orders", CountingOrderListener.class).run((context) -> {
 			assertThat(context).hasSingleBean(ShardListenerMetrics.class);
 			assertThat(context).hasSingleBean(ShardSubscriptionMetrics.class);
 			FakeShardSubscriptions subscriptions = context.getBean(FakeShardSubscriptions.class);
@@ -81,7 +80,7 @@ class ShardPubSubMetricsAutoConfigurationTests {
 
 	@Test
 	void runShouldRegisterListenerGaugesBeforeTheFirstMessage() {
-		this.runner.withBean("orders", OrderListener.class).run((context) -> {
+		this.runner.withBean("orders", CountingOrderListener.class).run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			assertThat(registry.find(ShardListenerMetrics.QUEUE_DEPTH).tag("listener.id", "orders").gauge())
 				.isNotNull();
@@ -93,8 +92,37 @@ class ShardPubSubMetricsAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithObservationRegistryShouldLeaveTheTimingToTheObservation() {
+		this.runner.withBean("orders", CountingOrderListener.class)
+			.withBean(TestObservationRegistry.class, TestObservationRegistry::create)
+			.run((context) -> {
+				context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				await().atMost(TIMEOUT).untilAsserted(() -> assertThat(handled(registry, "success")).isEqualTo(1));
+				assertThat(registry.find(ShardListenerMetrics.HANDLER_DURATION).meters()).isEmpty();
+				TestObservationRegistryAssert.assertThat(context.getBean(TestObservationRegistry.class))
+					.hasNumberOfObservationsWithNameEqualTo("shard.pubsub.listener", 1);
+			});
+	}
+
+	@Test
+	void runWithTheListenerObservationDisabledShouldTimeTheMessages() {
+		this.runner.withBean("orders", CountingOrderListener.class)
+			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class))
+			.withPropertyValues("management.observations.enable.shard.pubsub=false")
+			.run((context) -> {
+				context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
+				MeterRegistry registry = context.getBean(MeterRegistry.class);
+				await().atMost(TIMEOUT).untilAsserted(() -> assertThat(registry.get(ShardListenerMetrics.HANDLER_DURATION)
+					.tags("listener.id", "orders", "result", "success")
+					.timer()
+					.count()).isEqualTo(1));
+			});
+	}
+
+	@Test
 	void runWithChannelTagsShouldTagMessageMetersWithTheChannel() {
-		this.runner.withBean("orders", OrderListener.class)
+		this.runner.withBean("orders", CountingOrderListener.class)
 			.withPropertyValues("shard-pubsub.metrics.channel-tags=true")
 			.run((context) -> {
 				context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
@@ -109,7 +137,7 @@ class ShardPubSubMetricsAutoConfigurationTests {
 
 	@Test
 	void runShouldGaugeChannelsByState() {
-		this.runner.withBean("orders", OrderListener.class).run((context) -> {
+		this.runner.withBean("orders", CountingOrderListener.class).run((context) -> {
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
 			assertThat(registry.get(ShardSubscriptionMetrics.SUBSCRIPTIONS).tag("state", "subscribed").gauge().value())
 				.isEqualTo(1);
@@ -154,13 +182,13 @@ class ShardPubSubMetricsAutoConfigurationTests {
 
 	@Test
 	void runWithMeterFilterPropertyShouldDisableTheMeters() {
-		this.runner.withBean("orders", OrderListener.class)
+		this.runner.withBean("orders", CountingOrderListener.class)
 			.withPropertyValues("management.metrics.enable.shard.pubsub=false")
 			.run((context) -> {
 				context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
 				MeterRegistry registry = context.getBean(MeterRegistry.class);
 				await().atMost(TIMEOUT)
-					.until(() -> context.getBean(OrderListener.class).count == 1);
+					.until(() -> context.getBean(CountingOrderListener.class).count == 1);
 				assertThat(registry.find(ShardListenerMetrics.MESSAGES_HANDLED).meters()).isEmpty();
 				assertThat(registry.find(ShardSubscriptionMetrics.SUBSCRIPTIONS).meters()).isEmpty();
 			});
@@ -168,7 +196,7 @@ class ShardPubSubMetricsAutoConfigurationTests {
 
 	@Test
 	void runWithoutMeterRegistryShouldNotCreateMetrics() {
-		new ApplicationContextRunner().withUserConfiguration(Subscriptions.class)
+		new ApplicationContextRunner().withUserConfiguration(FakeSubscriptionsConfiguration.class)
 			.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class,
 					ShardPubSubMetricsAutoConfiguration.class))
 			.run((context) -> {
@@ -180,7 +208,7 @@ class ShardPubSubMetricsAutoConfigurationTests {
 
 	@Test
 	void runWithoutMicrometerShouldNotCreateMetrics() {
-		new ApplicationContextRunner().withUserConfiguration(Subscriptions.class)
+		new ApplicationContextRunner().withUserConfiguration(FakeSubscriptionsConfiguration.class)
 			.withBean(SimpleMeterRegistry.class)
 			.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class,
 					ShardPubSubMetricsAutoConfiguration.class))
@@ -209,31 +237,6 @@ class ShardPubSubMetricsAutoConfigurationTests {
 			.tags("listener.id", "orders", "result", result)
 			.counter()
 			.count();
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(ShardPubSubProperties.class)
-	static class Subscriptions {
-
-		@Bean
-		FakeShardSubscriptions shardSubscriptions() {
-			return new FakeShardSubscriptions();
-		}
-
-	}
-
-	static class OrderListener {
-
-		volatile int count;
-
-		@ShardListener(id = "orders", channels = "orders")
-		void on(String payload) {
-			this.count++;
-			if (payload.equals("boom")) {
-				throw new IllegalStateException("boom");
-			}
-		}
-
 	}
 
 }

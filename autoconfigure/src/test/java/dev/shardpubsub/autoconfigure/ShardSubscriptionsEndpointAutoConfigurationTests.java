@@ -5,11 +5,8 @@ import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
 import dev.shardpubsub.actuate.ShardSubscriptionsEndpoint;
 import dev.shardpubsub.actuate.ShardSubscriptionsEndpoint.ChannelDescriptor;
@@ -26,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ShardSubscriptionsEndpointAutoConfigurationTests {
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withUserConfiguration(Subscriptions.class)
+		.withUserConfiguration(FakeSubscriptionsConfiguration.class)
 		.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class,
 				ShardSubscriptionsEndpointAutoConfiguration.class));
 
@@ -79,17 +76,6 @@ class ShardSubscriptionsEndpointAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(ShardSubscriptionsEndpointAutoConfiguration.class))
 			.withPropertyValues("management.endpoints.web.exposure.include=shardsubscriptions")
 			.run((context) -> assertThat(context).doesNotHaveBean(ShardSubscriptionsEndpoint.class));
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(ShardPubSubProperties.class)
-	static class Subscriptions {
-
-		@Bean
-		FakeShardSubscriptions shardSubscriptions() {
-			return new FakeShardSubscriptions();
-		}
-
 	}
 
 	static class TwoListeners {

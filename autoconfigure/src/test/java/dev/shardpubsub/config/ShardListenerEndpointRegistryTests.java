@@ -1,6 +1,7 @@
 package dev.shardpubsub.config;
 
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -13,6 +14,7 @@ import dev.shardpubsub.listener.ShardListenerContainer;
 import dev.shardpubsub.listener.ShardListenerContainerProperties;
 import dev.shardpubsub.reconcile.ShardSubscriptionReconciler;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import org.awaitility.Awaitility;
@@ -33,10 +35,16 @@ class ShardListenerEndpointRegistryTests {
 
 	private final ExecutorService executor = Executors.newFixedThreadPool(2);
 
-	private final ShardListenerEndpointRegistry registry = new ShardListenerEndpointRegistry(this.subscriptions,
-			this.executor, ShardListenerContainerProperties.defaults());
+	private final ShardListenerEndpointRegistry registry = new ShardListenerEndpointRegistry(this.subscriptions);
+
+	private final ShardListenerContainerFactory factory = new ShardListenerContainerFactory(this.subscriptions);
 
 	private final Listener listener = new Listener();
+
+	@BeforeEach
+	void setUp() {
+		this.factory.setExecutor(this.executor);
+	}
 
 	@AfterEach
 	void tearDown() {
@@ -46,9 +54,9 @@ class ShardListenerEndpointRegistryTests {
 
 	@Test
 	void refusesADuplicateIdNamingBothMethods() {
-		this.registry.registerListenerContainer(endpoint("orders", "onString", "a"));
+		this.registry.registerListenerContainer(endpoint("orders", "onString", "a"), this.factory);
 		assertThatIllegalStateException()
-			.isThrownBy(() -> this.registry.registerListenerContainer(endpoint("orders", "onBytes", "b")))
+			.isThrownBy(() -> this.registry.registerListenerContainer(endpoint("orders", "onBytes", "b"), this.factory))
 			.withMessage("Another listener with id 'orders' is already registered: listener.onString(String); "
 					+ "cannot register listener.onBytes(byte[])");
 	}
@@ -56,7 +64,7 @@ class ShardListenerEndpointRegistryTests {
 	@Test
 	void refusesAnInvalidSignatureNamingBeanMethodAndParameter() {
 		assertThatIllegalStateException()
-			.isThrownBy(() -> this.registry.registerListenerContainer(endpoint("pojo", "onOrder", "a")))
+			.isThrownBy(() -> this.registry.registerListenerContainer(endpoint("pojo", "onOrder", "a"), this.factory))
 			.withMessageStartingWith("Invalid @ShardListener method listener.onOrder(Order): parameter #0 (Order): "
 					+ "its payload type");
 		assertThat(this.registry.getListenerContainer("pojo")).isNull();
@@ -66,8 +74,8 @@ class ShardListenerEndpointRegistryTests {
 	void startsOnlyAutoStartupContainers() {
 		ShardListenerEndpoint manual = endpoint("manual", "onBytes", "b");
 		manual.setAutoStartup(false);
-		this.registry.registerListenerContainer(endpoint("auto", "onString", "a"));
-		this.registry.registerListenerContainer(manual);
+		this.registry.registerListenerContainer(endpoint("auto", "onString", "a"), this.factory);
+		this.registry.registerListenerContainer(manual, this.factory);
 		this.registry.start();
 		assertThat(this.registry.isRunning()).isTrue();
 		assertThat(this.registry.getListenerContainer("auto").isRunning()).isTrue();
@@ -83,14 +91,14 @@ class ShardListenerEndpointRegistryTests {
 	@Test
 	void startsAContainerRegisteredWhileRunning() {
 		this.registry.start();
-		ShardListenerContainer container = this.registry.registerListenerContainer(endpoint("late", "onString", "a"));
+		ShardListenerContainer container = this.registry.registerListenerContainer(endpoint("late", "onString", "a"), this.factory);
 		assertThat(container.isRunning()).isTrue();
 	}
 
 	@Test
 	void stopsEveryContainerInOneCallback() {
-		this.registry.registerListenerContainer(endpoint("one", "onString", "a"));
-		this.registry.registerListenerContainer(endpoint("two", "onBytes", "b"));
+		this.registry.registerListenerContainer(endpoint("one", "onString", "a"), this.factory);
+		this.registry.registerListenerContainer(endpoint("two", "onBytes", "b"), this.factory);
 		this.registry.start();
 		AtomicBoolean called = new AtomicBoolean();
 		this.registry.stop(() -> called.set(true));
@@ -102,8 +110,8 @@ class ShardListenerEndpointRegistryTests {
 
 	@Test
 	void exposesChannelStatesOverallAndPerListener() {
-		this.registry.registerListenerContainer(endpoint("one", "onString", "a", "shared"));
-		this.registry.registerListenerContainer(endpoint("two", "onBytes", "b", "shared"));
+		this.registry.registerListenerContainer(endpoint("one", "onString", "a", "shared"), this.factory);
+		this.registry.registerListenerContainer(endpoint("two", "onBytes", "b", "shared"), this.factory);
 		this.registry.start();
 		assertThat(this.registry.channels()).extracting(ChannelSubscription::channel)
 			.containsExactly("a", "b", "shared");
@@ -113,24 +121,25 @@ class ShardListenerEndpointRegistryTests {
 	}
 
 	@Test
-	void prefersTheEndpointErrorHandlerThenTheRegistrarsThenTheRegistrys() {
+	void prefersTheEndpointErrorHandlerThenTheRegistrarsThenTheFactorys() {
 		List<String> handledBy = new CopyOnWriteArrayList<>();
-		this.registry.setErrorHandler((message, exception) -> handledBy.add("registry:" + message.channel()));
+		this.factory.setErrorHandler((message, exception) -> handledBy.add("factory:" + message.channel()));
 		ShardListenerEndpoint own = endpoint("own", "onFailure", "a");
 		own.setErrorHandler((message, exception) -> handledBy.add("endpoint:" + message.channel()));
 		ShardListenerEndpointRegistrar registrar = new ShardListenerEndpointRegistrar();
 		registrar.setEndpointRegistry(this.registry);
+		registrar.setContainerFactory(this.factory);
 		registrar.setErrorHandler((message, exception) -> handledBy.add("registrar:" + message.channel()));
 		registrar.registerEndpoint(own);
 		registrar.registerEndpoint(endpoint("viaRegistrar", "onFailure", "b"));
 		registrar.registerEndpoints();
-		this.registry.registerListenerContainer(endpoint("plain", "onFailure", "c"));
+		this.registry.registerListenerContainer(endpoint("plain", "onFailure", "c"), this.factory);
 		this.registry.start();
 		this.subscriptions.publish("a", "x");
 		this.subscriptions.publish("b", "x");
 		this.subscriptions.publish("c", "x");
 		await().until(() -> handledBy.size() == 3);
-		assertThat(handledBy).containsExactlyInAnyOrder("endpoint:a", "registrar:b", "registry:c");
+		assertThat(handledBy).containsExactlyInAnyOrder("endpoint:a", "registrar:b", "factory:c");
 	}
 
 	@Test
@@ -140,21 +149,43 @@ class ShardListenerEndpointRegistryTests {
 	}
 
 	@Test
-	void observesListenersRegisteredBeforeAndAfterTheObservationRegistryWasSet() {
+	void observesTheListenersOfAFactoryWithAnObservationRegistry() {
 		TestObservationRegistry observations = TestObservationRegistry.create();
-		this.registry.registerListenerContainer(endpoint("early", "onString", "a"));
+		this.factory.setObservationRegistry(observations);
+		ShardListenerContainer observed = this.registry.registerListenerContainer(endpoint("one", "onString", "a"),
+				this.factory);
 		this.registry.start();
-		this.registry.setObservationRegistry(observations, null);
-		this.registry.registerListenerContainer(endpoint("late", "onString", "b"));
-		ShardListenerContainer late = this.registry.getListenerContainer("late");
-		if (!late.isRunning()) {
-			late.start();
-		}
 		this.subscriptions.publish("a", "x");
-		this.subscriptions.publish("b", "y");
+		this.subscriptions.publish("a", "y");
+		assertThat(observed.getAdapter().isObserved()).isTrue();
 		Awaitility.await()
 			.untilAsserted(() -> TestObservationRegistryAssert.assertThat(observations)
 				.hasNumberOfObservationsWithNameEqualTo("shard.pubsub.listener", 2));
+	}
+
+	@Test
+	void unregistersAContainerRegisteredAtRuntimeStoppingIt() {
+		this.registry.start();
+		ShardListenerContainer container = this.registry.registerListenerContainer(endpoint("late", "onString", "a"),
+				this.factory);
+		assertThat(this.subscriptions.isSubscribed("late")).isTrue();
+		assertThat(this.registry.unregisterListenerContainer("late")).isSameAs(container);
+		assertThat(container.isRunning()).isFalse();
+		assertThat(this.subscriptions.isSubscribed("late")).isFalse();
+		assertThat(this.registry.getListenerContainer("late")).isNull();
+		assertThat(this.registry.unregisterListenerContainer("late")).isNull();
+		// The id is free again
+		this.registry.registerListenerContainer(endpoint("late", "onBytes", "b"), this.factory);
+		assertThat(this.registry.getListenerContainer("late").isRunning()).isTrue();
+	}
+
+	@Test
+	void buildsContainersWithTheFactorysProperties() {
+		this.factory.setContainerProperties(new ShardListenerContainerProperties(false, 3, Duration.ofSeconds(1),
+				Duration.ofSeconds(1)));
+		this.registry.registerListenerContainer(endpoint("manual", "onString", "a"), this.factory);
+		this.registry.start();
+		assertThat(this.registry.getListenerContainer("manual").isRunning()).isFalse();
 	}
 
 	private ShardListenerEndpoint endpoint(String id, String methodName, String... channels) {

@@ -13,13 +13,10 @@ import io.micrometer.observation.tck.TestObservationRegistryAssert.TestObservati
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
-import dev.shardpubsub.annotation.ShardListener;
+import dev.shardpubsub.config.ShardListenerEndpointRegistry;
 import dev.shardpubsub.listener.FakeShardSubscriptions;
 import dev.shardpubsub.listener.ShardListenerObservation.DefaultShardListenerObservationConvention;
 import dev.shardpubsub.listener.ShardListenerObservationContext;
@@ -29,32 +26,31 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Tests for {@link ShardPubSubObservationAutoConfiguration}.
+ * Tests for the observation of listener methods that {@link ShardListenerConfiguration} configures.
  */
-class ShardPubSubObservationAutoConfigurationTests {
+class ShardListenerObservationConfigurationTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(20);
 
 	private final TestObservationRegistry observationRegistry = TestObservationRegistry.create();
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
-		.withUserConfiguration(Subscriptions.class)
-		.withBean("orders", OrderListener.class)
-		.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class,
-				ShardPubSubObservationAutoConfiguration.class));
+		.withUserConfiguration(FakeSubscriptionsConfiguration.class)
+		.withBean("orders", CountingOrderListener.class)
+		.withConfiguration(AutoConfigurations.of(ShardListenerConfiguration.class));
 
 	@Test
 	void runWithObservationRegistryShouldObserveEachHandledMessage() {
 		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
 			FakeShardSubscriptions subscriptions = context.getBean(FakeShardSubscriptions.class);
-			subscriptions.publish("orders:{eu}", "ok");
+			subscriptions.publish("orders", "ok");
 			await().atMost(TIMEOUT).untilAsserted(() -> assertObservation()
 				.hasBeenStarted()
 				.hasBeenStopped()
-				.hasContextualNameEqualTo("orders:{eu} process")
+				.hasContextualNameEqualTo("orders process")
 				.hasLowCardinalityKeyValue("shard.pubsub.listener.id", "orders")
 				.hasLowCardinalityKeyValue("messaging.system", "redis")
-				.hasHighCardinalityKeyValue("messaging.destination.name", "orders:{eu}")
+				.hasHighCardinalityKeyValue("messaging.destination.name", "orders")
 				.hasHighCardinalityKeyValue("shard.pubsub.node", FakeShardSubscriptions.NODE)
 				.doesNotHaveError());
 		});
@@ -63,7 +59,7 @@ class ShardPubSubObservationAutoConfigurationTests {
 	@Test
 	void runWithObservationRegistryShouldRecordTheListenerFailure() {
 		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry).run((context) -> {
-			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "boom");
+			context.getBean(FakeShardSubscriptions.class).publish("orders", "boom");
 			await().atMost(TIMEOUT).untilAsserted(() -> assertObservation().hasBeenStopped().hasError());
 		});
 	}
@@ -73,7 +69,7 @@ class ShardPubSubObservationAutoConfigurationTests {
 		this.runner.withBean(TestObservationRegistry.class, () -> this.observationRegistry)
 			.withBean(ShardListenerObservationConvention.class, CustomConvention::new)
 			.run((context) -> {
-				context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+				context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
 				await().atMost(TIMEOUT)
 					.untilAsserted(() -> assertObservation().hasLowCardinalityKeyValue("team", "orders"));
 			});
@@ -85,13 +81,13 @@ class ShardPubSubObservationAutoConfigurationTests {
 			.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class))
 			.withBean(RecordingHandler.class);
 		boot.run((context) -> {
-			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
+			context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
 			await().atMost(TIMEOUT).untilAsserted(() -> assertThat(context.getBean(RecordingHandler.class).names)
 				.containsExactly("shard.pubsub.listener"));
 		});
 		boot.withPropertyValues("management.observations.enable.shard.pubsub=false").run((context) -> {
-			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
-			await().atMost(TIMEOUT).until(() -> context.getBean(OrderListener.class).count == 1);
+			context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
+			await().atMost(TIMEOUT).until(() -> context.getBean(CountingOrderListener.class).count == 1);
 			assertThat(context.getBean(RecordingHandler.class).names).isEmpty();
 		});
 	}
@@ -100,9 +96,10 @@ class ShardPubSubObservationAutoConfigurationTests {
 	void runWithoutObservationRegistryShouldNotObserve() {
 		this.runner.run((context) -> {
 			assertThat(context).hasNotFailed();
-			assertThat(context).doesNotHaveBean("shardListenerObservationInstaller");
-			context.getBean(FakeShardSubscriptions.class).publish("orders:{eu}", "ok");
-			await().atMost(TIMEOUT).until(() -> context.getBean(OrderListener.class).count == 1);
+			assertThat(context.getBean(ShardListenerEndpointRegistry.class).getListenerContainer("orders").getAdapter()
+				.isObserved()).isFalse();
+			context.getBean(FakeShardSubscriptions.class).publish("orders", "ok");
+			await().atMost(TIMEOUT).until(() -> context.getBean(CountingOrderListener.class).count == 1);
 		});
 	}
 
@@ -110,31 +107,6 @@ class ShardPubSubObservationAutoConfigurationTests {
 		return TestObservationRegistryAssert.assertThat(this.observationRegistry)
 			.hasObservationWithNameEqualTo("shard.pubsub.listener")
 			.that();
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@EnableConfigurationProperties(ShardPubSubProperties.class)
-	static class Subscriptions {
-
-		@Bean
-		FakeShardSubscriptions shardSubscriptions() {
-			return new FakeShardSubscriptions();
-		}
-
-	}
-
-	static class OrderListener {
-
-		volatile int count;
-
-		@ShardListener(id = "orders", channels = "orders:{eu}")
-		void on(String payload) {
-			this.count++;
-			if (payload.equals("boom")) {
-				throw new IllegalStateException("boom");
-			}
-		}
-
 	}
 
 	static class RecordingHandler implements ObservationHandler<Observation.Context> {
