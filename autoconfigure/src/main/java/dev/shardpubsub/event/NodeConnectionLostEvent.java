@@ -1,6 +1,6 @@
 package dev.shardpubsub.event;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * The subscription connection to a node was lost (the node crashed or restarted, or the connection was killed).

@@ -2,7 +2,7 @@ package dev.shardpubsub.event;
 
 import java.util.List;
 
-import dev.shardpubsub.topology.SlotMigration;
+import dev.shardpubsub.cluster.SlotMigration;
 
 /**
  * Slot migrations started or ended ({@code CLUSTER SETSLOT … IMPORTING} / {@code MIGRATING} appeared on or

@@ -2,7 +2,7 @@ package dev.shardpubsub.event;
 
 import java.util.List;
 
-import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.cluster.SlotOwnerChange;
 
 /**
  * The cluster topology shows new owners for some slots. Published only when ownership really changed.

@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.StringJoiner;
 
-import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.cluster.SlotOwnerChange;
 
 /**
  * Folds runs of consecutive slots with the same move into ranges, so a reshard of thousands of slots reads in

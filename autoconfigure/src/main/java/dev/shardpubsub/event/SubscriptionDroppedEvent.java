@@ -2,7 +2,7 @@ package dev.shardpubsub.event;
 
 import java.util.List;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * A node dropped shard subscriptions on its own (an unsolicited {@code sunsubscribe} push): the slot moved away

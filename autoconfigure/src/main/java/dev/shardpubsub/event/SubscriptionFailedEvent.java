@@ -3,7 +3,7 @@ package dev.shardpubsub.event;
 import java.time.Duration;
 import java.util.List;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * Subscribing the channels of a slot failed. Says what is pending, why, and whether it will be retried.

@@ -3,7 +3,7 @@ package dev.shardpubsub.event;
 import java.time.Duration;
 import java.util.List;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * The channels of one slot are subscribed again, on their new node.

@@ -23,7 +23,7 @@ import io.lettuce.core.resource.ClientResources;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * {@link NodeSubscriptionClient} over Lettuce: one pub/sub connection per node, made with the client resources,

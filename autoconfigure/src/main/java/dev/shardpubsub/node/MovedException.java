@@ -1,6 +1,6 @@
 package dev.shardpubsub.node;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * A node answered {@code -MOVED}: another node serves the slot.

@@ -15,7 +15,7 @@ import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * The pub/sub connection to one node and its queue of subscribe / unsubscribe commands.

@@ -1,6 +1,6 @@
 package dev.shardpubsub.node;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * What arrives on the node connections. Called on Redis I/O threads: implementations hand off and return.

@@ -1,6 +1,6 @@
 package dev.shardpubsub.node;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * A node could not be reached, lost its connection, or did not answer in time.

@@ -3,7 +3,7 @@ package dev.shardpubsub.node;
 import java.util.List;
 import java.util.Locale;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * A node refused {@code SSUBSCRIBE} or {@code SUNSUBSCRIBE} for a reason a user must fix on the server: the command

@@ -9,8 +9,8 @@ import org.apache.commons.logging.LogFactory;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.topology.NodeAddress;
-import dev.shardpubsub.topology.SlotMigration;
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotMigration;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 

@@ -1,6 +1,6 @@
 package dev.shardpubsub.reconcile;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
 
 /**

@@ -11,7 +11,7 @@ import org.springframework.util.Assert;
 
 import dev.shardpubsub.listener.ShardMessage;
 import dev.shardpubsub.listener.ShardMessageSink;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 

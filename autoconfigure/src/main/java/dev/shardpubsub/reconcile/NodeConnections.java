@@ -6,7 +6,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
 import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 

@@ -1,7 +1,7 @@
 package dev.shardpubsub.reconcile;
 
 import dev.shardpubsub.node.NodeSubscriptionListener;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**

@@ -36,7 +36,7 @@ import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.node.NodeSubscriptionClient;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 /**

@@ -7,8 +7,8 @@ import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
-import dev.shardpubsub.topology.NodeAddress;
-import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotOwnerChange;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 

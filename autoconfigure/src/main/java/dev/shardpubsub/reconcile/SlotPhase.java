@@ -2,7 +2,7 @@ package dev.shardpubsub.reconcile;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * Where one slot's subscription is in its life. Every change of phase is made by {@link SlotSubscription}'s

@@ -17,7 +17,7 @@ import dev.shardpubsub.node.LettuceSupport;
 import dev.shardpubsub.node.MovedException;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.node.NodeUnavailableException;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 

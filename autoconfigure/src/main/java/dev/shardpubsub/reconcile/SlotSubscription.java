@@ -16,7 +16,7 @@ import org.springframework.util.backoff.BackOffExecution;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * The subscription state of one hash slot: its channels, the node that holds them, and a move under way.

@@ -11,7 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.lettuce.core.cluster.SlotHash;
 
 import dev.shardpubsub.listener.ChannelSubscription.State;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * The indexes that keep every reconcile step proportional to what it touches: channel to listeners (and slot),

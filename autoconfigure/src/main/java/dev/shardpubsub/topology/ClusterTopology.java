@@ -4,6 +4,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
+import dev.shardpubsub.cluster.SlotMigration;
+
 /**
  * Where slot ownership comes from: the cluster client's view of the topology.
  */

@@ -15,6 +15,9 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import reactor.core.Disposable;
 
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotMigration;
+
 /**
  * {@link ClusterTopology} read from a Lettuce {@link RedisClusterClient}'s {@code Partitions}.
  */

@@ -19,6 +19,8 @@ import org.springframework.util.Assert;
 
 import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 
+import dev.shardpubsub.cluster.SlotMigration;
+
 /**
  * Watches for slot migrations that can be seen coming: while {@code redis-cli --cluster reshard} moves a slot's keys,
  * the target is {@code IMPORTING} it for as long as that takes, and a subscription made there ahead (with

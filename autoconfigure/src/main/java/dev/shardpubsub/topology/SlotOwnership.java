@@ -13,6 +13,9 @@ import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotOwnerChange;
+
 /**
  * An immutable snapshot of which master owns each hash slot, and which replicas serve each master.
  */

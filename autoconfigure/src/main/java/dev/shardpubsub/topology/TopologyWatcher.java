@@ -24,6 +24,9 @@ import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotOwnerChange;
+
 /**
  * Turns everything that can move a shard subscription into Spring application events: slot ownership changes
  * (from the client's topology events and a periodic refresh that notices crashed masters), subscriptions a node

@@ -31,7 +31,7 @@ import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.FakeShardSubscriptions;
 import dev.shardpubsub.metrics.ShardListenerMetrics;
 import dev.shardpubsub.metrics.ShardSubscriptionMetrics;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

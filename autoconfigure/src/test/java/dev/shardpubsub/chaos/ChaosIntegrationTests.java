@@ -54,7 +54,7 @@ import dev.shardpubsub.test.ClusterOperations;
 import dev.shardpubsub.test.EmbeddedCluster;
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.test.RedisNode;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

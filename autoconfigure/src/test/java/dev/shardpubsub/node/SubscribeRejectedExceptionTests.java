@@ -6,7 +6,7 @@ import io.lettuce.core.RedisCommandExecutionException;
 import org.junit.jupiter.api.Test;
 
 import dev.shardpubsub.node.SubscribeRejectedException.Reason;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -19,7 +19,7 @@ import dev.shardpubsub.node.MovedException;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.node.NodeSubscriptionListener;
 import dev.shardpubsub.node.NodeUnavailableException;
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 /**
  * An in-memory cluster of nodes answering {@code SSUBSCRIBE} / {@code SUNSUBSCRIBE} the way Redis does: a node

@@ -6,7 +6,7 @@ import java.util.function.BiPredicate;
 
 import org.junit.jupiter.api.Test;
 
-import dev.shardpubsub.topology.NodeAddress;
+import dev.shardpubsub.cluster.NodeAddress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -28,9 +28,9 @@ import dev.shardpubsub.event.SubscriptionMovedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.reconcile.FakeNodeSubscriptionClient.Command;
-import dev.shardpubsub.topology.NodeAddress;
-import dev.shardpubsub.topology.SlotMigration;
-import dev.shardpubsub.topology.SlotOwnerChange;
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotMigration;
+import dev.shardpubsub.cluster.SlotOwnerChange;
 import dev.shardpubsub.topology.TopologyWatcher;
 
 import static dev.shardpubsub.reconcile.ClusterLayout.A;

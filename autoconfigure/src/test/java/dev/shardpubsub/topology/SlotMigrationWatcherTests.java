@@ -12,6 +12,9 @@ import org.junit.jupiter.api.Test;
 
 import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 
+import dev.shardpubsub.cluster.NodeAddress;
+import dev.shardpubsub.cluster.SlotMigration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

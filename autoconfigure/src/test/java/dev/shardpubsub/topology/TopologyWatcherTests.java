@@ -16,6 +16,8 @@ import org.springframework.context.ApplicationEvent;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 
+import dev.shardpubsub.cluster.NodeAddress;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,4 +1,4 @@
-package dev.shardpubsub.topology;
+package dev.shardpubsub.cluster;
 
 import java.util.ArrayList;
 import java.util.List;

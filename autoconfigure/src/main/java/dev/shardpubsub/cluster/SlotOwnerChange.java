@@ -1,4 +1,4 @@
-package dev.shardpubsub.topology;
+package dev.shardpubsub.cluster;
 
 /**
  * One slot whose owning master changed.

@@ -1,8 +1,9 @@
-package dev.shardpubsub.topology;
+package dev.shardpubsub.cluster;
 
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,0 +1,6 @@
+/**
+ * The values the cluster is described with: node addresses, slot owner changes, slot migrations. Plain data that
+ * the topology, the node connections, the reconciler and the events share, so that the events depend on nothing
+ * that publishes them.
+ */
+package dev.shardpubsub.cluster;
