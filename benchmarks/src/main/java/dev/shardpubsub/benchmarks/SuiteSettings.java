@@ -53,7 +53,7 @@ record SuiteSettings(String server, Path out, Path nodeDir, int rate, int channe
 		}
 		SuiteSettings settings = new SuiteSettings(server, Path.of(take(options, "out", "benchmarks/target/suite")),
 				Path.of(take(options, "node-dir", "benchmarks/node")), number(options, "rate", 2000),
-				number(options, "channels", 300), number(options, "rounds", quick ? 1 : 3),
+				number(options, "channels", 300), number(options, "rounds", quick ? 1 : 5),
 				number(options, "planned", quick ? 5 : 10), number(options, "reshards", quick ? 2 : 3),
 				number(options, "keys", 3000),
 				number(options, "pipeline", 20), number(options, "failovers", quick ? 2 : 3),
