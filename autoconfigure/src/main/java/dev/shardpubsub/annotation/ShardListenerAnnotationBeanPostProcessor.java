@@ -243,7 +243,7 @@ public class ShardListenerAnnotationBeanPostProcessor
 		if (resolved != null && resolved.contains("${")) {
 			throw invalid(description, attribute + " has an unresolvable placeholder: '" + resolved + "'", null);
 		}
-		if (resolved == null || this.expressionResolver == null) {
+		if (resolved == null || this.expressionResolver == null || this.expressionContext == null) {
 			return resolved;
 		}
 		try {
@@ -286,7 +286,9 @@ public class ShardListenerAnnotationBeanPostProcessor
 	}
 
 	private static BeanInitializationException invalid(String description, String reason, @Nullable Throwable cause) {
-		return new BeanInitializationException("Invalid @ShardListener on " + description + ": " + reason, cause);
+		String message = "Invalid @ShardListener on " + description + ": " + reason;
+		return (cause != null) ? new BeanInitializationException(message, cause)
+				: new BeanInitializationException(message);
 	}
 
 }
