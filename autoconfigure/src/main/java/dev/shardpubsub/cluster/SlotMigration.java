@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A slot being migrated between two masters: {@code CLUSTER SETSLOT <slot> IMPORTING} on the target and
  * {@code MIGRATING} on the source, as {@code redis-cli --cluster reshard} does while it moves the slot's keys.
@@ -12,7 +14,7 @@ import java.util.Map;
  * @param source the master that owns it until the hand-over, or {@code null} if unknown
  * @param target the master importing it, or {@code null} if unknown
  */
-public record SlotMigration(int slot, NodeAddress source, NodeAddress target) {
+public record SlotMigration(int slot, @Nullable NodeAddress source, @Nullable NodeAddress target) {
 
 	/**
 	 * The migrations one node reports about itself: the {@code [slot->-id]} (migrating) and {@code [slot-<-id]}
@@ -39,7 +41,8 @@ public record SlotMigration(int slot, NodeAddress source, NodeAddress target) {
 		return migrations;
 	}
 
-	private static SlotMigration parseEntry(String entry, NodeAddress myself, Map<String, NodeAddress> byId) {
+	private static @Nullable SlotMigration parseEntry(String entry, @Nullable NodeAddress myself,
+			Map<String, NodeAddress> byId) {
 		if (!entry.startsWith("[") || !entry.endsWith("]")) {
 			return null;
 		}

@@ -3,4 +3,7 @@
  * the topology, the node connections, the reconciler and the events share, so that the events depend on nothing
  * that publishes them.
  */
+@NullMarked
 package dev.shardpubsub.cluster;
+
+import org.jspecify.annotations.NullMarked;
