@@ -82,6 +82,9 @@ public final class ShardListenerMethodValidator {
 
 	private static void checkHeader(String description, MethodParameter parameter) {
 		Header header = parameter.getParameterAnnotation(Header.class);
+		if (header == null) {
+			return;
+		}
 		// Raw annotation: its value/name alias is not merged
 		String name = StringUtils.hasText(header.value()) ? header.value()
 				: StringUtils.hasText(header.name()) ? header.name() : parameter.getParameterName();
