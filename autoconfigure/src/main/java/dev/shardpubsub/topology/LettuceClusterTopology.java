@@ -14,6 +14,7 @@ import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
 import reactor.core.Disposable;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.cluster.SlotMigration;
@@ -26,7 +27,7 @@ public class LettuceClusterTopology implements ClusterTopology {
 	private final Supplier<RedisClusterClient> client;
 
 	/** Asks the masters for their migrations; opened on first use. */
-	private volatile StatefulRedisClusterConnection<String, String> connection;
+	private volatile @Nullable StatefulRedisClusterConnection<String, String> connection;
 
 	/**
 	 * Create a topology source.

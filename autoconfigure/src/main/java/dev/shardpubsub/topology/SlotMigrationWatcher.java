@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
@@ -46,7 +47,7 @@ public class SlotMigrationWatcher implements SmartLifecycle {
 	/** The migrations seen by the last check, by slot; only touched by the watcher's thread. */
 	private Map<Integer, SlotMigration> current = Map.of();
 
-	private volatile ScheduledExecutorService scheduler;
+	private volatile @Nullable ScheduledExecutorService scheduler;
 
 	private volatile boolean running;
 
@@ -87,7 +88,12 @@ public class SlotMigrationWatcher implements SmartLifecycle {
 
 	private void scheduleCheck() {
 		Duration next = this.current.isEmpty() ? this.period : this.busyPeriod;
-		onThread(() -> this.scheduler.schedule(this::check, next.toMillis(), TimeUnit.MILLISECONDS));
+		onThread(() -> {
+			ScheduledExecutorService executor = this.scheduler;
+			if (executor != null) {
+				executor.schedule(this::check, next.toMillis(), TimeUnit.MILLISECONDS);
+			}
+		});
 	}
 
 	private void onThread(Runnable task) {

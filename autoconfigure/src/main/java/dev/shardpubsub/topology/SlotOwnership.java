@@ -12,6 +12,7 @@ import java.util.Set;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode.NodeFlag;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.cluster.SlotOwnerChange;
@@ -32,7 +33,7 @@ public final class SlotOwnership {
 
 	private final Set<NodeAddress> failing;
 
-	private volatile List<NodeAddress> masters;
+	private volatile @Nullable List<NodeAddress> masters;
 
 	private SlotOwnership(NodeAddress[] owners, Map<NodeAddress, List<NodeAddress>> replicas,
 			Set<NodeAddress> nodes, Set<NodeAddress> failing) {
@@ -177,7 +178,7 @@ public final class SlotOwnership {
 	 * @param node a node
 	 * @return the shard's master, or {@code null} if the node serves no slot in this view
 	 */
-	public NodeAddress shardOf(NodeAddress node) {
+	public @Nullable NodeAddress shardOf(NodeAddress node) {
 		if (isMaster(node)) {
 			return node;
 		}

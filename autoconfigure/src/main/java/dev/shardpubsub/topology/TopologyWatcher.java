@@ -66,13 +66,13 @@ public class TopologyWatcher implements SmartLifecycle {
 
 	private volatile long lastRefreshNanos = System.nanoTime() - TimeUnit.SECONDS.toNanos(1);
 
-	private volatile SlotOwnership current;
+	private volatile @Nullable SlotOwnership current;
 
-	private volatile ScheduledExecutorService scheduler;
+	private volatile @Nullable ScheduledExecutorService scheduler;
 
-	private ScheduledFuture<?> periodic;
+	private @Nullable ScheduledFuture<?> periodic;
 
-	private AutoCloseable changes;
+	private @Nullable AutoCloseable changes;
 
 	private volatile boolean running;
 
