@@ -55,8 +55,15 @@ final class SlotEvents {
 			}
 			SlotSubscription slot = listeners.slot;
 			if (event.getNode().equals(slot.holder) && !slot.holderLost()) {
+				if (takesOver(slot)) {
+					// The standby dropped the slot and took it again before the holder did: it is the new master.
+					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
+					this.router.promoteStandby(slot, false);
+					continue;
+				}
 				if (slot.ahead != null) {
-					// A migration seen coming: the subscription ahead on the importing master takes over.
+					// A migration seen coming (no failover: the standby did not take the slot): the subscription ahead
+					// on the importing master takes over.
 					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 					if (this.ahead.holderDropped(slot)) {
 						continue;
@@ -64,16 +71,11 @@ final class SlotEvents {
 					this.router.reconcile(slot);
 					continue;
 				}
-				if (takesOver(slot)) {
-					// The standby dropped the slot and took it again before the holder did: it is the new master.
-					slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
-					this.router.promoteStandby(slot, false);
-					continue;
-				}
-				NodeAddress owner = this.topology.current().owner(slot.slot);
+				SlotOwnership view = this.topology.current();
+				NodeAddress owner = view.owner(slot.slot);
 				// A standby outside the new owner's shard (the view already shows a reshard) drops the slot too.
 				boolean bridge = slot.standbyReady()
-						&& (owner == null || owner.equals(slot.holder) || this.topology.current().sameShard(owner, slot.standby));
+						&& (owner == null || owner.equals(slot.holder) || view.sameShard(owner, slot.standby));
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
 				if (!this.topology.current().isMaster(event.getNode())) {
 					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a

@@ -117,8 +117,8 @@ final class SlotSubscription {
 	/** The failure was logged at WARN already (once per episode). */
 	boolean failureLogged;
 
-	private static final AtomicReferenceFieldUpdater<SlotSubscription, NodeAddress> ACCEPT_FROM = AtomicReferenceFieldUpdater
-		.newUpdater(SlotSubscription.class, NodeAddress.class, "acceptFrom");
+	private static final AtomicReferenceFieldUpdater<SlotSubscription, NodeAddress> ACCEPT_FROM =
+			AtomicReferenceFieldUpdater.newUpdater(SlotSubscription.class, NodeAddress.class, "acceptFrom");
 
 	SlotSubscription(int slot) {
 		this.slot = slot;
