@@ -2,6 +2,8 @@ package dev.shardpubsub.config;
 
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The Redis Cluster refused the configured credentials when its topology was first loaded: a wrong password, an
  * unknown or disabled ACL user, or no password where one is required. Carries no credentials.
@@ -10,7 +12,7 @@ public class ClusterAuthenticationException extends IllegalStateException {
 
 	private final List<String> nodes;
 
-	private final String username;
+	private final @Nullable String username;
 
 	private final String serverAnswer;
 
@@ -21,7 +23,7 @@ public class ClusterAuthenticationException extends IllegalStateException {
 	 * @param serverAnswer what the node answered, e.g. {@code WRONGPASS invalid username-password pair ...}
 	 * @param cause the client's failure
 	 */
-	public ClusterAuthenticationException(List<String> nodes, String username, String serverAnswer,
+	public ClusterAuthenticationException(List<String> nodes, @Nullable String username, String serverAnswer,
 			Throwable cause) {
 		super("Authentication failed at the Redis Cluster node(s) " + nodes + " as "
 				+ ((username != null) ? "user '" + username + "'" : "the default user") + ": " + serverAnswer, cause);
@@ -42,7 +44,7 @@ public class ClusterAuthenticationException extends IllegalStateException {
 	 * The user name that was refused.
 	 * @return the name, or {@code null} for the {@code default} user
 	 */
-	public String getUsername() {
+	public @Nullable String getUsername() {
 		return this.username;
 	}
 

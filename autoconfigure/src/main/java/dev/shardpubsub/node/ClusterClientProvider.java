@@ -13,7 +13,9 @@ import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.RedisClusterClient;
 
+import org.springframework.data.redis.connection.NamedNode;
 import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.RedisSentinelConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceClientConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.StringUtils;
@@ -149,7 +151,9 @@ public class ClusterClientProvider implements Supplier<RedisClusterClient> {
 
 	private static String describe(LettuceConnectionFactory factory) {
 		if (factory.isRedisSentinelAware()) {
-			return "Redis Sentinel (" + factory.getSentinelConfiguration().getMaster().getName() + ")";
+			RedisSentinelConfiguration sentinel = factory.getSentinelConfiguration();
+			NamedNode master = (sentinel != null) ? sentinel.getMaster() : null;
+			return "Redis Sentinel (" + ((master != null) ? master.getName() : "no master name") + ")";
 		}
 		return "standalone Redis at " + factory.getHostName() + ":" + factory.getPort();
 	}

@@ -3,6 +3,7 @@ package dev.shardpubsub.node;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +23,11 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.cluster.NodeAddress;
+
+import org.springframework.util.Assert;
 
 /**
  * {@link NodeSubscriptionClient} over Lettuce: one pub/sub connection per node, made with the client resources,
@@ -52,13 +56,13 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private volatile Duration livenessInterval = Duration.ofSeconds(1);
 
-	private ScheduledFuture<?> livenessCheck;
+	private @Nullable ScheduledFuture<?> livenessCheck;
 
 	private final Map<NodeAddress, NodeLink> links = new ConcurrentHashMap<>();
 
-	private volatile RedisClient client;
+	private volatile @Nullable RedisClient client;
 
-	private volatile NodeSubscriptionListener listener;
+	private volatile @Nullable NodeSubscriptionListener listener;
 
 	private volatile boolean closed;
 
@@ -152,8 +156,10 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	}
 
 	private NodeLink link(NodeAddress node) {
+		NodeSubscriptionListener listener = this.listener;
+		Assert.state(listener != null, "No NodeSubscriptionListener set");
 		if (this.closed) {
-			NodeLink refused = new NodeLink(node, this.listener, 1);
+			NodeLink refused = new NodeLink(node, listener, 1);
 			refused.fail("client closed", null);
 			return refused;
 		}
@@ -161,7 +167,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		if (existing != null) {
 			return existing;
 		}
-		NodeLink link = new NodeLink(node, this.listener, this.commandTimeout.toMillis());
+		NodeLink link = new NodeLink(node, listener, this.commandTimeout.toMillis());
 		existing = this.links.putIfAbsent(node, link);
 		if (existing != null) {
 			return existing;
@@ -247,7 +253,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 		return current;
 	}
 
-	private ScheduledFuture<?> scheduleLivenessCheck(ClientResources resources) {
+	private @Nullable ScheduledFuture<?> scheduleLivenessCheck(ClientResources resources) {
 		Duration interval = this.livenessInterval;
 		if (interval == null || interval.isZero() || interval.isNegative()) {
 			return null;
@@ -293,7 +299,8 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 					NodeSubscriptionListener target = LettuceNodeSubscriptionClient.this.listener;
 					if (target != null && !LettuceNodeSubscriptionClient.this.closed) {
 						// The first reason wins: a command timeout (an unanswered PING) closes the connection itself.
-						target.onConnectionLost(link.node(), link.failure());
+						target.onConnectionLost(link.node(),
+								Objects.requireNonNullElse(link.failure(), "connection lost"));
 					}
 					return;
 				}

@@ -1,6 +1,7 @@
 package dev.shardpubsub.node;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node answered {@code -MOVED}: another node serves the slot.
@@ -27,7 +28,7 @@ public class MovedException extends RuntimeException {
 	 * @param message the error message
 	 * @return the exception, or {@code null} when the message is not a MOVED redirect
 	 */
-	public static MovedException parse(String message) {
+	public static @Nullable MovedException parse(@Nullable String message) {
 		if (message == null || !message.startsWith("MOVED ")) {
 			return null;
 		}

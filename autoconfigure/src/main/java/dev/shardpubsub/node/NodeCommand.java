@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One command queued on a {@link NodeLink}: its channels, the ones the node has not confirmed yet, and its result.
@@ -30,7 +31,7 @@ final class NodeCommand {
 	final boolean asking;
 
 	/** The master a {@code ROLE} answer names. */
-	volatile NodeAddress master;
+	volatile @Nullable NodeAddress master;
 
 	NodeCommand(Kind kind, List<String> channels) {
 		this(kind, channels, false);

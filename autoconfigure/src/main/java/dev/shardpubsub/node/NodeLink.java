@@ -14,6 +14,7 @@ import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.cluster.NodeAddress;
 
@@ -41,7 +42,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private final Queue<NodeCommand> queue = new ArrayDeque<>();
 
-	private volatile StatefulRedisPubSubConnection<String, byte[]> connection;
+	private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> connection;
 
 	/** Single-channel commands may be pipelined up to this depth. */
 	private static final int MAX_PIPELINE = 128;
@@ -54,7 +55,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	private boolean sending;
 
 	/** Why the link failed, for the lost-connection report. */
-	private String failure;
+	private @Nullable String failure;
 
 	/** When the node last answered or pushed something (or the connection was made). */
 	private volatile long lastActivityNanos = System.nanoTime();
@@ -69,11 +70,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		return this.node;
 	}
 
-	StatefulRedisPubSubConnection<String, byte[]> connection() {
+	@Nullable StatefulRedisPubSubConnection<String, byte[]> connection() {
 		return this.connection;
 	}
 
-	synchronized String failure() {
+	synchronized @Nullable String failure() {
 		return this.failure;
 	}
 
@@ -148,7 +149,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	/**
 	 * Fail everything queued and refuse what comes; the connection is closed by the caller.
 	 */
-	void fail(String reason, Throwable cause) {
+	void fail(String reason, @Nullable Throwable cause) {
 		List<NodeCommand> failed;
 		synchronized (this) {
 			this.closed = true;
@@ -302,7 +303,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void finish(NodeCommand command, Throwable error) {
+	private void finish(NodeCommand command, @Nullable Throwable error) {
 		synchronized (this) {
 			if (!this.inFlight.remove(command)) {
 				return;

@@ -1,6 +1,7 @@
 package dev.shardpubsub.node;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node could not be reached, lost its connection, or did not answer in time.
@@ -15,7 +16,7 @@ public class NodeUnavailableException extends RuntimeException {
 	 * @param message what happened
 	 * @param cause the cause, may be {@code null}
 	 */
-	public NodeUnavailableException(NodeAddress node, String message, Throwable cause) {
+	public NodeUnavailableException(NodeAddress node, String message, @Nullable Throwable cause) {
 		super(node + ": " + message, cause);
 		this.node = node;
 	}

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A node refused {@code SSUBSCRIBE} or {@code SUNSUBSCRIBE} for a reason a user must fix on the server: the command
@@ -53,7 +54,7 @@ public class SubscribeRejectedException extends RuntimeException {
 	 * @param error the error reply
 	 * @return the explanation, or {@code null} if the error is none of the {@link Reason reasons}
 	 */
-	public static SubscribeRejectedException of(NodeAddress node, boolean subscribe, List<String> channels,
+	public static @Nullable SubscribeRejectedException of(NodeAddress node, boolean subscribe, List<String> channels,
 			Throwable error) {
 		String answer = String.valueOf(error.getMessage());
 		String upper = answer.toUpperCase(Locale.ROOT);
