@@ -4,6 +4,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One message on its way: the {@code SPUBLISH} that carries it now (sent on a cluster connection, routed by Lettuce
  * to the node its view names for the slot), and the future the caller holds. A message stranded on a lost node
@@ -20,11 +22,11 @@ final class PublishAttempt {
 
 	private final CompletableFuture<Long> result = new CompletableFuture<>();
 
-	private Object connection;
+	private @Nullable Object connection;
 
-	private PublishNode node;
+	private @Nullable PublishNode node;
 
-	private CompletableFuture<Long> command;
+	private @Nullable CompletableFuture<Long> command;
 
 	private long sentNanos;
 
@@ -32,7 +34,7 @@ final class PublishAttempt {
 
 	private int resends;
 
-	private Throwable orphanedBy;
+	private @Nullable Throwable orphanedBy;
 
 	PublishAttempt(String channel, byte[] payload, int slot) {
 		this.channel = channel;
@@ -57,12 +59,12 @@ final class PublishAttempt {
 		return this.result;
 	}
 
-	synchronized Object connection() {
+	synchronized @Nullable Object connection() {
 		return this.connection;
 	}
 
 	/** @return the node the view named for the slot when the command was sent, or {@code null} */
-	synchronized PublishNode node() {
+	synchronized @Nullable PublishNode node() {
 		return this.node;
 	}
 
@@ -96,7 +98,8 @@ final class PublishAttempt {
 	 * @param command the command's future
 	 * @param nanos when it was sent
 	 */
-	synchronized void sent(Object connection, PublishNode node, CompletableFuture<Long> command, long nanos) {
+	synchronized void sent(Object connection, @Nullable PublishNode node, CompletableFuture<Long> command,
+			long nanos) {
 		this.connection = connection;
 		this.node = node;
 		this.command = command;
@@ -227,7 +230,7 @@ final class PublishAttempt {
 		return false;
 	}
 
-	private boolean complete(Long receivers, Throwable error) {
+	private boolean complete(@Nullable Long receivers, @Nullable Throwable error) {
 		return (error != null) ? this.result.completeExceptionally(error) : this.result.complete(receivers);
 	}
 

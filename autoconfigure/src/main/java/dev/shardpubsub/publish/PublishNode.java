@@ -2,6 +2,7 @@ package dev.shardpubsub.publish;
 
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A cluster node as the publisher addresses it: host and port, the key of Lettuce's connections for slot routing.
@@ -16,7 +17,7 @@ record PublishNode(String host, int port) {
 	 * @param node the partition, or {@code null}
 	 * @return the node, or {@code null} if there is none or it has no address
 	 */
-	static PublishNode of(RedisClusterNode node) {
+	static @Nullable PublishNode of(RedisClusterNode node) {
 		RedisURI uri = (node != null) ? node.getUri() : null;
 		return (uri != null) ? new PublishNode(uri.getHost(), uri.getPort()) : null;
 	}

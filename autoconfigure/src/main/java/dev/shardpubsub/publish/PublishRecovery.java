@@ -18,6 +18,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.node.LettuceSupport;
 import dev.shardpubsub.publish.StuckPublishes.Decision;
@@ -294,18 +295,18 @@ final class PublishRecovery implements StuckPublishes.Connections, AutoCloseable
 	}
 
 	@Override
-	public Object current() {
+	public @Nullable Object current() {
 		return this.publisher.currentConnection();
 	}
 
 	@Override
-	public PublishNode owner(int slot) {
+	public @Nullable PublishNode owner(int slot) {
 		StatefulRedisClusterConnection<String, byte[]> current = this.publisher.currentConnection();
 		return (current != null) ? ShardPublisher.owner(current, slot) : null;
 	}
 
 	@Override
-	public boolean isOpen(Object connection, PublishNode node) {
+	public boolean isOpen(@Nullable Object connection, @Nullable PublishNode node) {
 		if (!(connection instanceof StatefulRedisClusterConnection<?, ?> cluster) || node == null) {
 			return false;
 		}

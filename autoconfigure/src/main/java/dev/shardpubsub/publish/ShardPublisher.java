@@ -14,6 +14,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
@@ -55,13 +56,13 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 
 	private final Supplier<RedisClusterClient> client;
 
-	private final MessageConverter converter;
+	private final @Nullable MessageConverter converter;
 
 	private final Set<PublishAttempt> inFlight = ConcurrentHashMap.newKeySet();
 
-	private volatile StatefulRedisClusterConnection<String, byte[]> connection;
+	private volatile @Nullable StatefulRedisClusterConnection<String, byte[]> connection;
 
-	private volatile PublishRecovery recovery;
+	private volatile @Nullable PublishRecovery recovery;
 
 	private volatile boolean running;
 
@@ -70,7 +71,7 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	 * @param client the cluster client
 	 * @param converter converts object payloads, or {@code null} to accept only {@code String} and {@code byte[]}
 	 */
-	public ShardPublisher(Supplier<RedisClusterClient> client, MessageConverter converter) {
+	public ShardPublisher(Supplier<RedisClusterClient> client, @Nullable MessageConverter converter) {
 		this.client = client;
 		this.converter = converter;
 	}
@@ -184,7 +185,7 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	 * @param slot the slot
 	 * @return the owner, or {@code null} if the view has none
 	 */
-	static PublishNode owner(StatefulRedisClusterConnection<?, ?> connection, int slot) {
+	static @Nullable PublishNode owner(StatefulRedisClusterConnection<?, ?> connection, int slot) {
 		Partitions partitions = connection.getPartitions();
 		return (partitions != null) ? PublishNode.of(partitions.getMasterBySlot(slot)) : null;
 	}
@@ -232,7 +233,7 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	 * @param fresh the new connection
 	 * @return the connection it replaces, or {@code null} if the publisher was closed meanwhile
 	 */
-	synchronized StatefulRedisClusterConnection<String, byte[]> replaceConnection(
+	synchronized @Nullable StatefulRedisClusterConnection<String, byte[]> replaceConnection(
 			StatefulRedisClusterConnection<String, byte[]> fresh) {
 		StatefulRedisClusterConnection<String, byte[]> previous = this.connection;
 		if (previous != null) {
@@ -245,7 +246,7 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	 * The connection new publishes go to, without opening one.
 	 * @return the connection, or {@code null}
 	 */
-	StatefulRedisClusterConnection<String, byte[]> currentConnection() {
+	@Nullable StatefulRedisClusterConnection<String, byte[]> currentConnection() {
 		return this.connection;
 	}
 

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Decides what to do about publishes that wait for an answer longer than a healthy node takes. Nothing here does
  * I/O: {@link Connections} answers from what the client already knows.
@@ -109,7 +111,7 @@ final class StuckPublishes {
 	}
 
 	private static boolean isOpen(Map<Object, Map<PublishNode, Boolean>> seen, Connections connections,
-			Object connection, PublishNode node) {
+			@Nullable Object connection, @Nullable PublishNode node) {
 		return seen.computeIfAbsent(connection, (key) -> new HashMap<>())
 			.computeIfAbsent(node, (key) -> connections.isOpen(connection, node));
 	}
@@ -120,13 +122,13 @@ final class StuckPublishes {
 	interface Connections {
 
 		/** @return the connection new publishes go to */
-		Object current();
+		@Nullable Object current();
 
 		/**
 		 * @param slot a slot
 		 * @return its owner in the client's freshest view, or {@code null} if none is known
 		 */
-		PublishNode owner(int slot);
+		@Nullable PublishNode owner(int slot);
 
 		/**
 		 * Whether a connection's link to a node is up. May start connecting a link that is not there yet.
@@ -134,7 +136,7 @@ final class StuckPublishes {
 		 * @param node a node
 		 * @return {@code true} if the link is connected now
 		 */
-		boolean isOpen(Object connection, PublishNode node);
+		boolean isOpen(@Nullable Object connection, @Nullable PublishNode node);
 
 	}
 
