@@ -9,6 +9,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.ApplicationArguments;
 import org.springframework.boot.ApplicationRunner;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.ExitCodeGenerator;
 import org.springframework.context.ApplicationListener;
 import org.springframework.stereotype.Component;
@@ -22,9 +23,10 @@ import dev.shardpubsub.test.RedisNode;
 
 /**
  * The sample's job: publish orders, move one region's slot to another master half-way (on the local cluster),
- * and show that every order still arrives.
+ * and show that every order still arrives. Off with {@code sample.job.enabled=false} (the live demo's app).
  */
 @Component
+@ConditionalOnBooleanProperty(name = "sample.job.enabled", matchIfMissing = true)
 public class OrderFeed implements ApplicationRunner, ExitCodeGenerator, ApplicationListener<SubscriptionMovedEvent> {
 
 	private static final Log logger = LogFactory.getLog(OrderFeed.class);
