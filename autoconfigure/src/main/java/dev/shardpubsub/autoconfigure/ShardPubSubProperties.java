@@ -222,7 +222,7 @@ public class ShardPubSubProperties {
 		 * just before. A copy is recognised by its payload, so two equal payloads published on one channel within
 		 * this window around a failover are delivered once. Zero turns it off (every copy is delivered).
 		 */
-		private Duration deduplicationWindow = Duration.ofMillis(200);
+		private Duration deduplicationWindow = Duration.ofMillis(500);
 
 		/**
 		 * Whether to keep a standby subscription of every slot on another node of its shard (a replica of the

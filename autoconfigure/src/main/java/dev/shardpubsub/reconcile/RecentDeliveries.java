@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.function.BiPredicate;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one channel delivered in the last moments, to recognise the second copy of a message that a move inside a
@@ -90,7 +91,7 @@ final class RecentDeliveries {
 	}
 
 	/**
-	 * Keep a message from the standby for five windows, in case it takes over: a take-over after a lost connection
+	 * Keep a message from the standby for two windows, in case it takes over: a take-over after a lost connection
 	 * can come late on a loaded host, and replays what the standby sent since the previous node's last delivery.
 	 * @param node the standby
 	 * @param payload the payload
@@ -98,7 +99,7 @@ final class RecentDeliveries {
 	 * @param windowNanos the deduplication window
 	 */
 	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
-		evictOlder(this.standby, nowNanos - 5 * windowNanos);
+		evictOlder(this.standby, nowNanos - 2 * windowNanos);
 		this.standby.addLast(new Delivery(node, payload, nowNanos));
 	}
 
@@ -112,7 +113,7 @@ final class RecentDeliveries {
 	 * @param windowNanos the deduplication window
 	 * @return its buffered messages
 	 */
-	synchronized List<Delivery> takeBuffered(NodeAddress node, NodeAddress previous, long nowNanos,
+	synchronized List<Delivery> takeBuffered(NodeAddress node, @Nullable NodeAddress previous, long nowNanos,
 			long windowNanos) {
 		ArrayDeque<Delivery> before = (previous != null) ? this.delivered.get(previous) : null;
 		Delivery last = (before != null) ? before.peekLast() : null;

@@ -58,7 +58,7 @@ public class ShardSubscriptionReconciler
 	public static final int PHASE = Integer.MAX_VALUE - 200;
 
 	/** The default of {@link #setDeduplicationWindow(Duration)}. */
-	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(200);
+	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(500);
 
 	/** How often slots without a standby are given one (a replica that appeared, a node that refused). */
 	private static final long STANDBY_CHECK_MILLIS = 1000;
@@ -213,7 +213,7 @@ public class ShardSubscriptionReconciler
 
 	/**
 	 * How long a channel remembers what it delivered, to recognise a second copy after a move inside a shard
-	 * (default 200 ms; zero turns it off). Redis messages carry no id: a message from the shard's new node whose
+	 * (default 500 ms; zero turns it off). Redis messages carry no id: a message from the shard's new node whose
 	 * payload equals one the old node delivered within this window is dropped, so two equal payloads published on
 	 * one channel within the window around a failover are delivered once (see {@code docs/guarantees.md}).
 	 * @param window the window, zero to deliver every copy

@@ -123,7 +123,7 @@ class ShardPubSubAutoConfigurationTests {
 		this.runner.withPropertyValues("spring.data.redis.cluster.nodes=" + cluster.nodesProperty())
 			.run((context) -> {
 				ShardSubscriptionReconciler reconciler = context.getBean(ShardSubscriptionReconciler.class);
-				assertThat(reconciler.getDeduplicationWindow()).isEqualTo(Duration.ofMillis(200));
+				assertThat(reconciler.getDeduplicationWindow()).isEqualTo(Duration.ofMillis(500));
 				assertThat(reconciler).extracting("standby.enabled").isEqualTo(true);
 			});
 	}

@@ -180,8 +180,10 @@ class ReconcileIntegrationTests {
 			.toList();
 		Set<String> seen = new HashSet<>();
 		List<String> twice = received.stream().filter((payload) -> !seen.add(payload)).toList();
-		assertThat(twice).as("messages received twice, of %d received (%d sent); moves: %s", received.size(),
-				steady.sent.get(), this.moves).isEmpty();
+		assertThat(twice).as("messages received twice, of %d received (%d sent): %s; moves: %s", received.size(),
+				steady.sent.get(), twice.stream().flatMap((payload) -> this.recorder.deliveries(channel, payload).stream())
+					.toList(), this.moves)
+			.isEmpty();
 		return received;
 	}
 

@@ -16,10 +16,27 @@ class SequenceRecorder implements ShardMessageSink {
 
 	private final Map<String, List<String>> received = new ConcurrentHashMap<>();
 
+	private final Map<String, List<String>> from = new ConcurrentHashMap<>();
+
 	@Override
 	public void accept(ShardMessage message) {
-		this.received.computeIfAbsent(message.channel(), (key) -> new CopyOnWriteArrayList<>())
-			.add(new String(message.payload(), StandardCharsets.UTF_8));
+		String payload = new String(message.payload(), StandardCharsets.UTF_8);
+		this.received.computeIfAbsent(message.channel(), (key) -> new CopyOnWriteArrayList<>()).add(payload);
+		this.from.computeIfAbsent(message.channel(), (key) -> new CopyOnWriteArrayList<>())
+			.add(payload + " from " + message.node() + " at " + System.nanoTime() / 1_000_000 + " ms");
+	}
+
+	/**
+	 * Where and when each delivery of a payload came from.
+	 * @param channel the channel
+	 * @param payload the payload
+	 * @return {@code payload from node at ms}, in delivery order
+	 */
+	List<String> deliveries(String channel, String payload) {
+		return this.from.getOrDefault(channel, List.of())
+			.stream()
+			.filter((delivery) -> delivery.startsWith(payload + " from "))
+			.toList();
 	}
 
 	List<String> received(String channel) {
@@ -36,6 +53,7 @@ class SequenceRecorder implements ShardMessageSink {
 
 	void clear() {
 		this.received.clear();
+		this.from.clear();
 	}
 
 }
