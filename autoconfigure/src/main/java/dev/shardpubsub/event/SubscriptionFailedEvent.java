@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Subscribing the channels of a slot failed. Says what is pending, why, and whether it will be retried.
@@ -14,11 +15,11 @@ public class SubscriptionFailedEvent extends ShardPubSubEvent {
 
 	private final List<String> channels;
 
-	private final NodeAddress node;
+	private final @Nullable NodeAddress node;
 
 	private final String reason;
 
-	private final Duration retryIn;
+	private final @Nullable Duration retryIn;
 
 	private final int pendingSlots;
 
@@ -33,8 +34,8 @@ public class SubscriptionFailedEvent extends ShardPubSubEvent {
 	 * @param pendingSlots how many slots in all are waiting for a subscription
 	 * @param detectedNanos when the failure happened
 	 */
-	public SubscriptionFailedEvent(Object source, int slot, List<String> channels, NodeAddress node, String reason,
-			Duration retryIn, int pendingSlots, long detectedNanos) {
+	public SubscriptionFailedEvent(Object source, int slot, List<String> channels, @Nullable NodeAddress node,
+			String reason, @Nullable Duration retryIn, int pendingSlots, long detectedNanos) {
 		super(source, detectedNanos);
 		this.slot = slot;
 		this.channels = List.copyOf(channels);
@@ -56,7 +57,7 @@ public class SubscriptionFailedEvent extends ShardPubSubEvent {
 	 * The node last tried.
 	 * @return the node, or {@code null} when no node serves the slot
 	 */
-	public NodeAddress getNode() {
+	public @Nullable NodeAddress getNode() {
 		return this.node;
 	}
 
@@ -76,7 +77,7 @@ public class SubscriptionFailedEvent extends ShardPubSubEvent {
 	 * The delay before the next attempt.
 	 * @return the delay, or {@code null} if none is scheduled
 	 */
-	public Duration getRetryIn() {
+	public @Nullable Duration getRetryIn() {
 		return this.retryIn;
 	}
 

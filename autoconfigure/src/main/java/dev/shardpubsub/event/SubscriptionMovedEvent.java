@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The channels of one slot are subscribed again, on their new node.
@@ -14,7 +15,7 @@ public class SubscriptionMovedEvent extends ShardPubSubEvent {
 
 	private final List<String> channels;
 
-	private final NodeAddress from;
+	private final @Nullable NodeAddress from;
 
 	private final NodeAddress to;
 
@@ -33,8 +34,8 @@ public class SubscriptionMovedEvent extends ShardPubSubEvent {
 	 * @param reason why they moved
 	 * @param detectedNanos when the drop was detected
 	 */
-	public SubscriptionMovedEvent(Object source, int slot, List<String> channels, NodeAddress from, NodeAddress to,
-			Duration gap, MoveReason reason, long detectedNanos) {
+	public SubscriptionMovedEvent(Object source, int slot, List<String> channels, @Nullable NodeAddress from,
+			NodeAddress to, Duration gap, MoveReason reason, long detectedNanos) {
 		super(source, detectedNanos);
 		this.slot = slot;
 		this.channels = List.copyOf(channels);
@@ -56,7 +57,7 @@ public class SubscriptionMovedEvent extends ShardPubSubEvent {
 	 * The node that held the channels before, or {@code null} if none did.
 	 * @return the previous node
 	 */
-	public NodeAddress getFrom() {
+	public @Nullable NodeAddress getFrom() {
 		return this.from;
 	}
 
