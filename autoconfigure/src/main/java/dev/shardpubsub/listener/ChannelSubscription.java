@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A point-in-time view of one subscribed shard channel.
  *
@@ -18,8 +20,9 @@ import java.util.Set;
  *        or taken again by the same node after a reconnect)
  * @param lastGap the last resubscribe gap (drop detected to SSUBSCRIBE confirmed), or {@code null}
  */
-public record ChannelSubscription(String channel, int slot, State state, String node, Set<String> listenerIds,
-		Instant stateSince, Instant lastMessageAt, long moves, Duration lastGap) {
+public record ChannelSubscription(String channel, int slot, State state, @Nullable String node,
+		Set<String> listenerIds, Instant stateSince, @Nullable Instant lastMessageAt, long moves,
+		@Nullable Duration lastGap) {
 
 	/**
 	 * The state of a channel subscription.
