@@ -92,7 +92,7 @@ public final class SlotOwnership {
 	 * @param slot the hash slot
 	 * @return its owner, or {@code null} when no master serves it
 	 */
-	public NodeAddress owner(int slot) {
+	public @Nullable NodeAddress owner(int slot) {
 		return this.owners[slot];
 	}
 
