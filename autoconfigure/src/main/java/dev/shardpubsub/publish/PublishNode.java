@@ -17,7 +17,7 @@ record PublishNode(String host, int port) {
 	 * @param node the partition, or {@code null}
 	 * @return the node, or {@code null} if there is none or it has no address
 	 */
-	static @Nullable PublishNode of(RedisClusterNode node) {
+	static @Nullable PublishNode of(@Nullable RedisClusterNode node) {
 		RedisURI uri = (node != null) ? node.getUri() : null;
 		return (uri != null) ? new PublishNode(uri.getHost(), uri.getPort()) : null;
 	}
