@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.SlotMigrationsChangedEvent;

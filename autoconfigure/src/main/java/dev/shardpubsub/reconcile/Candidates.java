@@ -2,6 +2,7 @@ package dev.shardpubsub.reconcile;
 
 import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.topology.SlotOwnership;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which node a slot's subscription tries next: a redirect learned from {@code MOVED} (or {@code ROLE}, or the
@@ -40,7 +41,7 @@ final class Candidates {
 		return null;
 	}
 
-	private static NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
+	private static @Nullable NodeAddress probeCandidate(SlotSubscription slot, SlotOwnership ownership) {
 		if (slot.holder != null && !slot.failedNodes.contains(slot.holder)) {
 			return slot.holder;
 		}

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.Assert;
 
@@ -157,7 +158,7 @@ final class MessageGate {
 	 * @param replaced the node the standby replaces; any if {@code null}; none (accepted alongside) if the standby
 	 * itself, or if another node replaced it meanwhile
 	 */
-	private void accept(SlotSubscription slot, NodeAddress standby, NodeAddress replaced) {
+	private void accept(SlotSubscription slot, NodeAddress standby, @Nullable NodeAddress replaced) {
 		List<ChannelListeners> channels = slot.channels.stream()
 			.sorted()
 			.map(this.index::channel)

@@ -4,6 +4,7 @@ import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.cluster.NodeAddress;
@@ -76,7 +77,7 @@ final class NodeConnections {
 	/**
 	 * Close the connection to a node that holds nothing, unless it is kept for moves that may go there.
 	 */
-	void releaseIfIdle(NodeAddress node) {
+	void releaseIfIdle(@Nullable NodeAddress node) {
 		if (node == null || this.index.holdsAnything(node)) {
 			return;
 		}

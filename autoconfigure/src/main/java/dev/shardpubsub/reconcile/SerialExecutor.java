@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reconciler's own thread: every change of subscription state runs here, one step at a time, so that no lock is
@@ -20,7 +21,7 @@ final class SerialExecutor {
 
 	private volatile ScheduledThreadPoolExecutor executor = newExecutor();
 
-	private volatile ReconcilePassListener passListener;
+	private volatile @Nullable ReconcilePassListener passListener;
 
 	void setPassListener(ReconcilePassListener passListener) {
 		this.passListener = passListener;

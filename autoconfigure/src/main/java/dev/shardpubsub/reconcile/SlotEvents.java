@@ -2,6 +2,7 @@ package dev.shardpubsub.reconcile;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;

@@ -3,6 +3,7 @@ package dev.shardpubsub.reconcile;
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.cluster.NodeAddress;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where one slot's subscription is in its life. Every change of phase is made by {@link SlotSubscription}'s
@@ -58,7 +59,7 @@ sealed interface SlotPhase {
 	 * @param roleAsked whether the node that dropped the slot need not be asked for its master ({@code ROLE}): asked
 	 * already, or a replica that serves the slot if it accepts it
 	 */
-	record Moving(MoveReason reason, long detectedNanos, boolean holderLost, NodeAddress bridge,
+	record Moving(MoveReason reason, long detectedNanos, boolean holderLost, @Nullable NodeAddress bridge,
 			boolean roleAsked) implements SlotPhase {
 
 		@Override

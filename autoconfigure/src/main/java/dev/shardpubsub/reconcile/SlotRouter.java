@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.util.backoff.BackOff;
@@ -309,7 +310,7 @@ final class SlotRouter {
 		}
 	}
 
-	private void publishMoved(SlotSubscription slot, NodeAddress previous, NodeAddress target) {
+	private void publishMoved(SlotSubscription slot, @Nullable NodeAddress previous, NodeAddress target) {
 		SubscriptionMovedEvent event = slot.moved(this.owner, previous, target);
 		if (logger.isDebugEnabled()) {
 			logger.debug("Moved " + event);
@@ -351,7 +352,7 @@ final class SlotRouter {
 		failed(slot, target, String.valueOf(error.getMessage()));
 	}
 
-	private void failed(SlotSubscription slot, NodeAddress node, String reason) {
+	private void failed(SlotSubscription slot, @Nullable NodeAddress node, String reason) {
 		this.topology.requestRefreshSoon();
 		Duration retryIn = slot.retryLater(this.retryBackOff);
 		if (retryIn != null) {

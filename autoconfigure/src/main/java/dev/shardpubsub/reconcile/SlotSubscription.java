@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.BackOffExecution;
 
@@ -34,26 +36,26 @@ final class SlotSubscription {
 	final Set<String> held = ConcurrentHashMap.newKeySet();
 
 	/** The node holding the subscription, or null. */
-	volatile NodeAddress holder;
+	volatile @Nullable NodeAddress holder;
 
 	/** The only node whose messages are delivered: one subscription per channel, never a duplicate. */
-	volatile NodeAddress acceptFrom;
+	volatile @Nullable NodeAddress acceptFrom;
 
 	/** Another node of the holder's shard with a passive copy of the subscription, or null. */
-	volatile NodeAddress standby;
+	volatile @Nullable NodeAddress standby;
 
 	/**
 	 * The standby node, accepted besides the holder: it dropped the slot and took our subscription again at once,
 	 * which a replica promoted by a failover does on Redis 7.2+ and Valkey (it serves the slot now, while the old
 	 * holder may still deliver what was published on it before it learns of its demotion). Null otherwise.
 	 */
-	volatile NodeAddress alsoAccept;
+	volatile @Nullable NodeAddress alsoAccept;
 
 	/** The topology view when {@link #alsoAccept} was set. */
-	Object alsoAcceptView;
+	@Nullable Object alsoAcceptView;
 
 	/** The master whose lost connection made its standby the holder: the subscription returns there. */
-	NodeAddress returnTo;
+	@Nullable NodeAddress returnTo;
 
 	/** The return to {@link #returnTo} is scheduled. */
 	boolean swapScheduled;
@@ -62,7 +64,7 @@ final class SlotSubscription {
 	 * The master importing the slot, subscribed ahead of the hand-over ({@link AheadSubscriptions}); its messages are
 	 * delivered too (each message is published in one shard only). Null otherwise.
 	 */
-	volatile NodeAddress ahead;
+	volatile @Nullable NodeAddress ahead;
 
 	/** The channels the node ahead confirmed. */
 	final Set<String> aheadHeld = ConcurrentHashMap.newKeySet();
@@ -89,7 +91,7 @@ final class SlotSubscription {
 
 	volatile long moves;
 
-	volatile Duration lastGap;
+	volatile @Nullable Duration lastGap;
 
 	// One command (SSUBSCRIBE or ROLE) at a time per slot
 
@@ -105,14 +107,14 @@ final class SlotSubscription {
 	// Finding a node: reset when the slot settles
 
 	/** A node to try first: learned from MOVED or ROLE, or the replica that pushed. */
-	NodeAddress hint;
+	@Nullable NodeAddress hint;
 
 	/** Nodes that failed during this attempt. */
 	final Set<NodeAddress> failedNodes = new HashSet<>();
 
-	BackOffExecution backOff;
+	@Nullable BackOffExecution backOff;
 
-	ScheduledFuture<?> retry;
+	@Nullable ScheduledFuture<?> retry;
 
 	/** The failure was logged at WARN already (once per episode). */
 	boolean failureLogged;
@@ -142,7 +144,7 @@ final class SlotSubscription {
 	/**
 	 * The move under way, or {@code null} when there is none.
 	 */
-	SlotPhase.Moving move() {
+	SlotPhase.@Nullable Moving move() {
 		SlotPhase current = this.phase;
 		if (current instanceof SlotPhase.Moving moving) {
 			return moving;
@@ -165,7 +167,7 @@ final class SlotSubscription {
 	/**
 	 * The standby delivering while the move finds the slot's node, or {@code null}.
 	 */
-	NodeAddress bridge() {
+	@Nullable NodeAddress bridge() {
 		SlotPhase.Moving move = move();
 		return (move != null) ? move.bridge() : null;
 	}
@@ -277,7 +279,7 @@ final class SlotSubscription {
 	 * @param retryBackOff the back-off, started at the first failure of an episode
 	 * @return the delay, or {@code null} when the back-off gave up
 	 */
-	Duration retryLater(BackOff retryBackOff) {
+	@Nullable Duration retryLater(BackOff retryBackOff) {
 		this.failedNodes.clear();
 		this.hint = null;
 		uncovered();

@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.cluster.NodeAddress;
@@ -44,7 +45,7 @@ final class StandbySubscriptions {
 	private volatile boolean enabled;
 
 	/** The topology the last periodic check saw. */
-	private SlotOwnership lastView;
+	private @Nullable SlotOwnership lastView;
 
 	private int checksSinceRetry;
 
@@ -297,7 +298,7 @@ final class StandbySubscriptions {
 		}
 	}
 
-	private NodeAddress wantedStandby(SlotSubscription slot) {
+	private @Nullable NodeAddress wantedStandby(SlotSubscription slot) {
 		NodeAddress holder = slot.holder;
 		if (!this.enabled || holder == null || slot.channels.isEmpty()) {
 			return null;

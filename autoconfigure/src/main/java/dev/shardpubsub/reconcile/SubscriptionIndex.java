@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.lettuce.core.cluster.SlotHash;
+import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.cluster.NodeAddress;
@@ -29,7 +30,7 @@ final class SubscriptionIndex {
 
 	private final Map<NodeAddress, Set<Integer>> slotsByStandby = new HashMap<>();
 
-	ChannelListeners channel(String channel) {
+	@Nullable ChannelListeners channel(String channel) {
 		return this.channels.get(channel);
 	}
 
@@ -37,7 +38,7 @@ final class SubscriptionIndex {
 		return this.channels.values();
 	}
 
-	SlotSubscription slot(int slot) {
+	@Nullable SlotSubscription slot(int slot) {
 		return this.slots.get(slot);
 	}
 
@@ -73,7 +74,7 @@ final class SubscriptionIndex {
 	/**
 	 * Record which node holds a slot's subscription.
 	 */
-	void holder(SlotSubscription slot, NodeAddress holder) {
+	void holder(SlotSubscription slot, @Nullable NodeAddress holder) {
 		move(this.slotsByHolder, slot.slot, slot.holder, holder);
 		slot.holder = holder;
 	}
@@ -81,7 +82,7 @@ final class SubscriptionIndex {
 	/**
 	 * Record which node holds the slot's standby subscription.
 	 */
-	void standby(SlotSubscription slot, NodeAddress standby) {
+	void standby(SlotSubscription slot, @Nullable NodeAddress standby) {
 		move(this.slotsByStandby, slot.slot, slot.standby, standby);
 		slot.standby = standby;
 		if (standby == null || !standby.equals(slot.alsoAccept)) {
@@ -90,7 +91,8 @@ final class SubscriptionIndex {
 		}
 	}
 
-	private static void move(Map<NodeAddress, Set<Integer>> index, int slot, NodeAddress from, NodeAddress to) {
+	private static void move(Map<NodeAddress, Set<Integer>> index, int slot, @Nullable NodeAddress from,
+			@Nullable NodeAddress to) {
 		if (from != null) {
 			Set<Integer> slots = index.get(from);
 			if (slots != null) {
