@@ -33,6 +33,8 @@ import io.lettuce.core.resource.DefaultClientResources;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.shardpubsub.test.PublisherLoop;
+
 /**
  * Publishes sequence-numbered messages ({@code SPUBLISH}) round-robin to every chaos channel at a fixed rate,
  * independently of the starter: its own client resources, one plain connection per node, its own slot table
@@ -91,9 +93,7 @@ final class ChaosPublisher implements AutoCloseable {
 
 	private final AtomicLong skipped = new AtomicLong();
 
-	private volatile boolean running;
-
-	private Thread thread;
+	private final PublisherLoop loop = new PublisherLoop("chaos-publisher", this::run);
 
 	/**
 	 * Create a publisher.
@@ -137,25 +137,14 @@ final class ChaosPublisher implements AutoCloseable {
 			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
 		}
 		this.router.scheduleWithFixedDelay(this::refreshRoutesQuietly, 250, 250, TimeUnit.MILLISECONDS);
-		this.running = true;
-		this.thread = new Thread(this::run, "chaos-publisher");
-		this.thread.setDaemon(true);
-		this.thread.start();
+		this.loop.start();
 	}
 
 	/**
 	 * Stop publishing and wait for the answers to what was sent.
 	 */
 	void stop() {
-		this.running = false;
-		if (this.thread != null) {
-			try {
-				this.thread.join(5000);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.loop.stop(Duration.ofSeconds(5));
 		try {
 			// Every command completes (answer or timeout) within the timeout.
 			if (this.inFlight.tryAcquire(MAX_IN_FLIGHT, this.timeout.toMillis() * 4, TimeUnit.MILLISECONDS)) {
@@ -186,7 +175,7 @@ final class ChaosPublisher implements AutoCloseable {
 		for (String name : names) {
 			this.probes.add(this.indexes.get(name));
 		}
-		LockSupport.unpark(this.thread);
+		this.loop.wake();
 	}
 
 	String stats() {
@@ -202,7 +191,7 @@ final class ChaosPublisher implements AutoCloseable {
 		long started = System.nanoTime();
 		long issued = 0;
 		int next = 0;
-		while (this.running) {
+		while (this.loop.isRunning()) {
 			for (Integer probe = this.probes.poll(); probe != null; probe = this.probes.poll()) {
 				publish(probe, true);
 			}
@@ -211,7 +200,7 @@ final class ChaosPublisher implements AutoCloseable {
 				// Fell behind by more than a second (a stalled machine): do not burst to catch up.
 				issued = due - this.rate / 10;
 			}
-			while (issued < due && this.running) {
+			while (issued < due && this.loop.isRunning()) {
 				int index = next;
 				next = (next + 1) % this.channels.size();
 				issued++;

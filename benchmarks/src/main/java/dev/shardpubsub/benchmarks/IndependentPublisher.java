@@ -1,5 +1,6 @@
 package dev.shardpubsub.benchmarks;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+
+import dev.shardpubsub.test.PublisherLoop;
 
 /**
  * Publishes sequence numbers on one shard channel at a fixed rate, independently of the library under test: one
@@ -62,9 +65,7 @@ final class IndependentPublisher implements AutoCloseable {
 
 	private final CountDownLatch warmedUp = new CountDownLatch(1);
 
-	private volatile boolean running;
-
-	private Thread thread;
+	private final PublisherLoop loop = new PublisherLoop("independent-publisher", this::run);
 
 	@SuppressWarnings("unchecked")
 	IndependentPublisher(RedisClient client, List<String> addresses, String channel, int rate, PublishLog log) {
@@ -78,29 +79,18 @@ final class IndependentPublisher implements AutoCloseable {
 	}
 
 	void start() {
-		this.running = true;
-		this.thread = new Thread(this::run, "independent-publisher");
-		this.thread.setDaemon(true);
-		this.thread.start();
+		this.loop.start();
 	}
 
 	/** Stop after the current message and wait for the thread. */
 	void stop() {
-		this.running = false;
-		if (this.thread != null) {
-			try {
-				this.thread.join(10_000);
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-			}
-		}
+		this.loop.stop(Duration.ofSeconds(10));
 	}
 
 	private void run() {
 		warmUp();
 		long start = System.nanoTime() + 1_000_000;
-		for (int seq = 0; this.running && seq < this.log.capacity(); seq++) {
+		for (int seq = 0; this.loop.isRunning() && seq < this.log.capacity(); seq++) {
 			long due = start + seq * this.periodNanos;
 			long now = System.nanoTime();
 			if (now - due > MAX_LAG_NANOS) {
@@ -121,7 +111,7 @@ final class IndependentPublisher implements AutoCloseable {
 	 * on a channel nobody subscribes to, starting at every node in turn; none of it is logged.
 	 */
 	private void warmUp() {
-		for (int i = 0; this.running && i < WARM_UP_PUBLISHES; i++) {
+		for (int i = 0; this.loop.isRunning() && i < WARM_UP_PUBLISHES; i++) {
 			this.believedOwner = i % this.uris.length;
 			publish(WARM_UP_CHANNEL, i, false);
 		}
