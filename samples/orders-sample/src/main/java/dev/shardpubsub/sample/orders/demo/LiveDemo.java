@@ -211,7 +211,6 @@ public final class LiveDemo {
 		String detail = operation.call();
 		long took = (System.nanoTime() - started) / 1_000_000;
 		long[] endSeqs = this.publisher.lastSeqs();
-		long published = this.publisher.published();
 		ClusterNodes after = this.cluster.read();
 		Set<String> affected = new HashSet<>();
 		for (String channel : this.channels) {
@@ -230,7 +229,7 @@ public final class LiveDemo {
 			publishWait = Math.max(publishWait, this.publisher.longestWaitMillis(this.channels.indexOf(channel)));
 		}
 		DemoCluster.sleep(300);
-		this.publisher.awaitAnswered(published, 5_000);
+		this.publisher.awaitAnswered(5_000, false);
 		Counts counts = count(startSeqs, endSeqs);
 		EventTable.Row row = new EventTable.Row((description != null) ? description : detail, took, affected.size(),
 				silence, publishWait, counts.sent, counts.received, counts.lost, counts.duplicates, deaf);
@@ -324,7 +323,7 @@ public final class LiveDemo {
 
 	private int summary(EventTable table) {
 		this.publisher.stop();
-		this.publisher.awaitAnswered(this.publisher.published(), 5_000);
+		this.publisher.awaitAnswered(5_000, true);
 		DemoCluster.sleep(500);
 		long[] zero = new long[this.channels.size()];
 		Counts all = count(zero, this.publisher.lastSeqs());
