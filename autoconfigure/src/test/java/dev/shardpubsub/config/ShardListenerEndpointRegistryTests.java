@@ -157,10 +157,10 @@ class ShardListenerEndpointRegistryTests {
 		this.registry.start();
 		this.subscriptions.publish("a", "x");
 		this.subscriptions.publish("a", "y");
-		assertThat(observed.getAdapter().isObserved()).isTrue();
 		Awaitility.await()
 			.untilAsserted(() -> TestObservationRegistryAssert.assertThat(observations)
 				.hasNumberOfObservationsWithNameEqualTo("shard.pubsub.listener", 2));
+		assertThat(observed.getAdapter().isObserved()).isTrue();
 	}
 
 	@Test
