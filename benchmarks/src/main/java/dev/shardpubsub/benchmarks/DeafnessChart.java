@@ -34,8 +34,8 @@ final class DeafnessChart {
 	private static final Color[] COLORS = { new Color(0x9ecae1), new Color(0x2171b5), new Color(0xfdae6b),
 			new Color(0xd94801) };
 
-	private static final String[] SERIES = { "ours, first", "ours, steady median", "node-redis 6.3.1, first",
-			"node-redis 6.3.1, steady median" };
+	private static final String[] SERIES = { "ours, first (median of rounds)", "ours, steady median",
+			"node-redis 6.3.1, first", "node-redis 6.3.1, steady" };
 
 	private DeafnessChart() {
 	}
@@ -64,7 +64,7 @@ final class DeafnessChart {
 				LEFT, 22);
 		g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
 		for (int i = 0; i < SERIES.length; i++) {
-			int x = LEFT + i * 230;
+			int x = LEFT + i * 250;
 			g.setColor(COLORS[i]);
 			g.fillRect(x, 34, 14, 12);
 			g.setColor(Color.BLACK);
