@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.LettuceFutures;
@@ -134,15 +135,28 @@ final class DemoCluster implements AutoCloseable {
 	 * @param keys the keys
 	 */
 	void set(List<String> keys) {
+		perOwner(keys, (connection, key) -> connection.async().set(key, key));
+	}
+
+	/**
+	 * Delete keys, pipelined per owner.
+	 * @param keys the keys
+	 */
+	void delete(List<String> keys) {
+		perOwner(keys, (connection, key) -> connection.async().del(key));
+	}
+
+	private void perOwner(List<String> keys,
+			BiFunction<StatefulRedisConnection<String, String>, String, RedisFuture<?>> command) {
 		ClusterNodes nodes = read();
-		List<RedisFuture<String>> replies = new ArrayList<>();
+		List<RedisFuture<?>> replies = new ArrayList<>();
 		for (String key : keys) {
 			String owner = nodes.byId(nodes.ownerOf(SlotHash.getSlot(key))).address();
 			commands(owner);
-			replies.add(this.connections.get(owner).async().set(key, key));
+			replies.add(command.apply(this.connections.get(owner), key));
 		}
 		if (!LettuceFutures.awaitAll(Duration.ofSeconds(30), replies.toArray(RedisFuture[]::new))) {
-			throw new IllegalStateException("Could not write " + keys.size() + " keys in 30 s");
+			throw new IllegalStateException("No answer for " + keys.size() + " keys in 30 s");
 		}
 	}
 
@@ -283,8 +297,11 @@ final class DemoCluster implements AutoCloseable {
 		}
 		this.connections.remove(this.extraAddress);
 		this.cli.cluster(60, "del-node", seed, node.id());
-		this.extra.waitFor(10, TimeUnit.SECONDS);
-		this.extra.destroyForcibly();
+		// del-node makes every node forget it and resets it (CLUSTER RESET SOFT); the process is ours to stop.
+		this.extra.destroy();
+		if (!this.extra.waitFor(5, TimeUnit.SECONDS)) {
+			this.extra.destroyForcibly();
+		}
 		this.extra = null;
 		awaitAgreement();
 		return "reshard " + slots + " slots " + node.shortName() + " -> " + target.shortName() + " + del-node";

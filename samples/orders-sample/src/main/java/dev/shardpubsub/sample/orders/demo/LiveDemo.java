@@ -72,7 +72,13 @@ public final class LiveDemo {
 		((Logger) LoggerFactory.getLogger("dev.shardpubsub")).setLevel(Level.ERROR);
 		Path work = Files.createDirectories(Path.of("target", "demo").toAbsolutePath());
 		LiveDemo demo = new LiveDemo(options, work);
-		Thread cleanup = new Thread(demo::stopAll, "demo-cleanup");
+		Thread cleanup = new Thread(() -> {
+			if (!demo.stopping.get()) {
+				System.out.println();
+				System.out.println("Interrupted: stopping the publisher, the app and the cluster ...");
+			}
+			demo.stopAll();
+		}, "demo-cleanup");
 		Runtime.getRuntime().addShutdownHook(cleanup);
 		try {
 			return demo.run();
@@ -98,7 +104,7 @@ public final class LiveDemo {
 		this.out.printf("  app ready in %.1f s (pid %d): %d channels subscribed; %s/actuator/shardsubscriptions, "
 				+ "%s/actuator/health%n", seconds(started), this.app.pid(), subscribed, this.app.url(), this.app.url());
 		List<String> templates = readChannels();
-		writeKeys();
+		this.cluster.set(keys());
 		this.publisher = new DemoPublisher(this.cluster.nodesProperty(), this.channels, templates, this.options.rate,
 				"lettuce".equals(this.options.publisher));
 		this.publisher.start();
@@ -125,6 +131,8 @@ public final class LiveDemo {
 					RedisCli.find(null, this.work.resolve("redis-cli.log")), null, this.work);
 			this.out.println("  " + existing.serverVersion() + "; cluster tool: "
 					+ ((existing.cli() != null) ? existing.cli().executable() : "none (no reshard)"));
+			this.out.println("  The demo writes " + (KEYS_PER_CHANNEL * 300 + SPREAD_KEYS) + " keys (demo:stock:* and "
+					+ "{<channel>}:stock:*, deleted at the end), reshards slots and fails a master over.");
 			return existing;
 		}
 		String server = ServerBinary.resolve(this.options.server);
@@ -308,7 +316,7 @@ public final class LiveDemo {
 	}
 
 	// Keys in most slots and in every channel's slot, so that a reshard moves keys as well.
-	private void writeKeys() {
+	private List<String> keys() {
 		List<String> keys = new ArrayList<>();
 		for (String channel : this.channels) {
 			for (int i = 0; i < KEYS_PER_CHANNEL; i++) {
@@ -316,13 +324,16 @@ public final class LiveDemo {
 			}
 		}
 		for (int i = 0; i < SPREAD_KEYS; i++) {
-			keys.add("stock:" + i);
+			keys.add("demo:stock:" + i);
 		}
-		this.cluster.set(keys);
+		return keys;
 	}
 
 	private int summary(EventTable table) {
 		this.publisher.stop();
+		if (!this.cluster.isEmbedded()) {
+			this.cluster.delete(keys());
+		}
 		this.publisher.awaitAnswered(5_000, true);
 		DemoCluster.sleep(500);
 		long[] zero = new long[this.channels.size()];
