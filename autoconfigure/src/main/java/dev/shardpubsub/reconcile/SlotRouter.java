@@ -120,7 +120,10 @@ final class SlotRouter {
 	private void askMaster(SlotSubscription slot, NodeAddress node) {
 		slot.askingMaster(node);
 		long generation = this.owner.generation();
-		this.nodes.masterOf(node).whenComplete((master, error) -> this.owner.execute(() -> {
+		CompletableFuture<NodeAddress> asked = node.equals(slot.earlyRoleOf) ? slot.earlyRole : null;
+		slot.earlyRole = null;
+		slot.earlyRoleOf = null;
+		((asked != null) ? asked : this.nodes.masterOf(node)).whenComplete((master, error) -> this.owner.execute(() -> {
 			if (generation != this.owner.generation()) {
 				return;
 			}
@@ -160,6 +163,14 @@ final class SlotRouter {
 		CompletableFuture<Void> result;
 		try {
 			result = this.nodes.subscribe(target, channels);
+			SlotPhase.Moving move = slot.move();
+			if (move != null && move.holderLost() && move.reason() == MoveReason.SERVER_PUSH && !move.roleAsked()
+					&& target.equals(slot.holder)) {
+				// If the node that dropped the slot takes it back (a demoted master), its master is asked next: the
+				// ROLE goes out as soon as the SSUBSCRIBE is answered, not after a turn of this thread.
+				slot.earlyRole = this.nodes.masterOf(target);
+				slot.earlyRoleOf = target;
+			}
 		}
 		catch (RuntimeException ex) {
 			result = CompletableFuture.failedFuture(ex);

@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
@@ -108,6 +109,11 @@ final class SlotSubscription {
 
 	/** A node to try first: learned from MOVED or ROLE, or the replica that pushed. */
 	@Nullable NodeAddress hint;
+
+	/** A {@code ROLE} sent right behind the {@code SSUBSCRIBE} to the node that dropped the slot, and that node. */
+	CompletableFuture<NodeAddress> earlyRole;
+
+	NodeAddress earlyRoleOf;
 
 	/** Nodes that failed during this attempt. */
 	final Set<NodeAddress> failedNodes = new HashSet<>();
@@ -310,6 +316,8 @@ final class SlotSubscription {
 	}
 
 	private void clearAttempts() {
+		this.earlyRole = null;
+		this.earlyRoleOf = null;
 		this.hint = null;
 		this.failedNodes.clear();
 		this.backOff = null;
