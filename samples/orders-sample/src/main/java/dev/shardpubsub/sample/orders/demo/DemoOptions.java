@@ -11,7 +11,7 @@ final class DemoOptions {
 
 	static final String USAGE = """
 			Usage: ./demo [options]
-			  --short              one quick pass of every event (CI; well under a minute)
+			  --short              one quick pass of every event (what CI runs; about a minute)
 			  --duration <time>    keep going through the events until this much time has passed, e.g. 10m, 90s
 			                       (default: one pass)
 			  --server <path>      the redis-server or valkey-server for the embedded cluster, e.g.
