@@ -26,11 +26,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.core.Ordered;
 import org.springframework.util.backoff.BackOff;
 
-import dev.shardpubsub.event.NodeConnectionLostEvent;
 import dev.shardpubsub.event.ShardPubSubEvent;
-import dev.shardpubsub.event.SlotMigrationsChangedEvent;
-import dev.shardpubsub.event.SlotOwnershipChangedEvent;
-import dev.shardpubsub.event.SubscriptionDroppedEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.listener.ShardMessageSink;
@@ -124,6 +120,7 @@ public class ShardSubscriptionReconciler
 		this.ahead = new AheadSubscriptions(this, this.index, nodes, topology, this.router);
 		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead);
 		nodes.setListener(new NodeEvents(this.gate, topology));
+		topology.setFirstListener(this::handle);
 	}
 
 	// ShardSubscriptions
@@ -274,20 +271,16 @@ public class ShardSubscriptionReconciler
 
 	@Override
 	public void onApplicationEvent(ShardPubSubEvent event) {
-		if (!this.followMoves) {
-			return;
+		// The watcher's own events came first, in the order the nodes reported them (TopologyWatcher#setFirstListener)
+		if (event.getSource() != this.topology) {
+			handle(event);
 		}
-		if (event instanceof SubscriptionDroppedEvent dropped) {
-			execute(() -> this.events.dropped(dropped));
-		}
-		else if (event instanceof NodeConnectionLostEvent lost) {
-			execute(() -> this.events.connectionLost(lost));
-		}
-		else if (event instanceof SlotOwnershipChangedEvent changed) {
-			execute(() -> this.events.ownershipChanged(changed));
-		}
-		else if (event instanceof SlotMigrationsChangedEvent migrations) {
-			execute(() -> this.ahead.migrationsChanged(migrations));
+	}
+
+	private void handle(ShardPubSubEvent event) {
+		Runnable task = this.followMoves ? this.events.taskFor(event) : null;
+		if (task != null) {
+			execute(task);
 		}
 	}
 

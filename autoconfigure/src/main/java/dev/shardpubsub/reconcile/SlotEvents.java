@@ -6,6 +6,8 @@ import org.jspecify.annotations.Nullable;
 
 import dev.shardpubsub.event.MoveReason;
 import dev.shardpubsub.event.NodeConnectionLostEvent;
+import dev.shardpubsub.event.ShardPubSubEvent;
+import dev.shardpubsub.event.SlotMigrationsChangedEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 import dev.shardpubsub.cluster.NodeAddress;
@@ -42,6 +44,27 @@ final class SlotEvents {
 		this.standby = standby;
 		this.gate = gate;
 		this.topology = topology;
+	}
+
+	/**
+	 * The work an event asks for, to run on the reconciler's thread.
+	 * @param event the event
+	 * @return the task, or {@code null} when the event asks for none
+	 */
+	@Nullable Runnable taskFor(ShardPubSubEvent event) {
+		if (event instanceof SubscriptionDroppedEvent dropped) {
+			return () -> dropped(dropped);
+		}
+		if (event instanceof NodeConnectionLostEvent lost) {
+			return () -> connectionLost(lost);
+		}
+		if (event instanceof SlotOwnershipChangedEvent changed) {
+			return () -> ownershipChanged(changed);
+		}
+		if (event instanceof SlotMigrationsChangedEvent migrations) {
+			return () -> this.ahead.migrationsChanged(migrations);
+		}
+		return null;
 	}
 
 	/**

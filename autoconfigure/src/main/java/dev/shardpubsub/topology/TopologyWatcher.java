@@ -11,16 +11,17 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.context.ApplicationEvent;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.SmartLifecycle;
 
 import dev.shardpubsub.event.NodeConnectionLostEvent;
+import dev.shardpubsub.event.ShardPubSubEvent;
 import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 
@@ -59,6 +60,8 @@ public class TopologyWatcher implements SmartLifecycle {
 	private final @Nullable Executor givenEventExecutor;
 
 	private volatile @Nullable ExecutorService eventExecutor;
+
+	private volatile @Nullable Consumer<ShardPubSubEvent> firstListener;
 
 	private final AtomicLong refreshStartedNanos = new AtomicLong();
 
@@ -100,6 +103,17 @@ public class TopologyWatcher implements SmartLifecycle {
 		this.publisher = publisher;
 		this.refreshPeriod = refreshPeriod;
 		this.givenEventExecutor = eventExecutor;
+	}
+
+	/**
+	 * Set the listener given each event first, on the thread that noticed it and in the order the nodes reported,
+	 * before the event is published to the application from the watcher's thread: the subscription reconciler, which
+	 * only hands the event to its own thread, so a move keeps its place among the node's other replies whatever the
+	 * application's listeners do.
+	 * @param firstListener the listener, or {@code null} for none
+	 */
+	public void setFirstListener(@Nullable Consumer<ShardPubSubEvent> firstListener) {
+		this.firstListener = firstListener;
 	}
 
 	/**
@@ -228,7 +242,16 @@ public class TopologyWatcher implements SmartLifecycle {
 		}
 	}
 
-	private void publish(ApplicationEvent event) {
+	private void publish(ShardPubSubEvent event) {
+		Consumer<ShardPubSubEvent> first = this.firstListener;
+		if (first != null) {
+			try {
+				first.accept(event);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("The first listener of " + event + " failed", ex);
+			}
+		}
 		Executor executor = (this.givenEventExecutor != null) ? this.givenEventExecutor : this.eventExecutor;
 		if (executor == null) {
 			// Not running: no thread to hand over to
@@ -243,7 +266,7 @@ public class TopologyWatcher implements SmartLifecycle {
 		}
 	}
 
-	private void publishNow(ApplicationEvent event) {
+	private void publishNow(ShardPubSubEvent event) {
 		try {
 			this.publisher.publishEvent(event);
 		}

@@ -71,6 +71,23 @@ class TopologyWatcherTests {
 		assertThat(this.threads).containsOnly(Thread.currentThread().getName());
 	}
 
+	@Test
+	void givesEachEventToTheFirstListenerOnTheCallersThreadBeforeTheApplication() {
+		List<String> first = new CopyOnWriteArrayList<>();
+		this.watcher = new TopologyWatcher(new FixedTopology(), this::slowListener, Duration.ofHours(1));
+		this.watcher.setFirstListener((event) -> first.add(Thread.currentThread().getName() + " "
+				+ ((SubscriptionDroppedEvent) event).getChannels()));
+		this.watcher.start();
+		this.watcher.serverUnsubscribed(A, "orders");
+		this.watcher.serverUnsubscribed(A, "payments");
+		// The application's listener still waits
+		assertThat(first).containsExactly(Thread.currentThread().getName() + " [orders]",
+				Thread.currentThread().getName() + " [payments]");
+		assertThat(this.events).isEmpty();
+		this.release.countDown();
+		await().until(() -> this.events.size() == 2);
+	}
+
 	private void slowListener(Object event) {
 		try {
 			this.release.await(10, TimeUnit.SECONDS);
