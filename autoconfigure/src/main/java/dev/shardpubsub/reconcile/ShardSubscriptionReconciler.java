@@ -56,8 +56,8 @@ public class ShardSubscriptionReconciler
 	/** The default of {@link #setDeduplicationWindow(Duration)}. */
 	public static final Duration DEFAULT_DEDUPLICATION_WINDOW = Duration.ofMillis(500);
 
-	/** How often slots without a standby are given one (a replica that appeared, a node that refused). */
-	private static final long STANDBY_CHECK_MILLIS = 1000;
+	/** How often slots are checked: a standby for those without one, a move for those held outside their shard. */
+	private static final long CHECK_MILLIS = 1000;
 
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
@@ -324,9 +324,14 @@ public class ShardSubscriptionReconciler
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		});
-		if (this.standby.isEnabled()) {
-			this.executor.scheduleWithFixedDelay(this.standby::ensureAll, STANDBY_CHECK_MILLIS);
-		}
+		this.executor.scheduleWithFixedDelay(() -> {
+			if (this.standby.isEnabled()) {
+				this.standby.ensureAll();
+			}
+			if (this.followMoves) {
+				this.events.verifyHolders();
+			}
+		}, CHECK_MILLIS);
 	}
 
 	@Override

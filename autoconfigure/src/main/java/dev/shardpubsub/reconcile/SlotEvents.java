@@ -189,6 +189,25 @@ final class SlotEvents {
 	}
 
 	/**
+	 * The backstop, every second: a settled slot held outside the shard that owns it in the current view moves, make
+	 * before break, as if the change had just been seen (a change no event reported, or one a move under way
+	 * overtook). Nothing to do while every holder is in its owner's shard.
+	 */
+	void verifyHolders() {
+		SlotOwnership view = this.topology.current();
+		for (SlotSubscription slot : this.index.slots()) {
+			NodeAddress owner = view.owner(slot.slot);
+			if (owner != null && slot.holder != null && !slot.moving() && !slot.inFlight
+					&& view.shardOf(slot.holder) != null && !view.sameShard(owner, slot.holder)) {
+				logger.info("Slot " + slot.slot + " is held on " + slot.holder + ", outside the shard of its owner "
+						+ owner + ": moving it there");
+				slot.ownerChanged(System.nanoTime());
+				this.router.reconcile(slot);
+			}
+		}
+	}
+
+	/**
 	 * The connection to a node was lost: its subscriptions and standbys are gone.
 	 * @param event the event
 	 */

@@ -1105,6 +1105,27 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(this.nodes.subscribedOn(A_REPLICA)).isEmpty();
 	}
 
+	@Test
+	void aSlotHeldOutsideTheShardThatOwnsItMovesWithoutAnEvent() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		// A reshard no push and no event reported (missed): the view shows it, the subscription is still on C.
+		this.publisher.setForwarding(false);
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		publishTopology();
+		this.publisher.setForwarding(true);
+		assertThat(this.watcher.current().owner(SLOT_A)).isEqualTo(B);
+		// The periodic check (every second) moves it, make before break.
+		awaitSubscribed(B, "{a}x");
+		SubscriptionMovedEvent moved = awaitMoves(SLOT_A, 1).get(0);
+		assertThat(moved.getReason()).isEqualTo(MoveReason.TOPOLOGY_CHANGE);
+		assertThat(moved.getTo()).isEqualTo(B);
+		assertThat(this.nodes.publish("{a}x", "after")).isOne();
+		assertThat(sink.received()).containsExactly("{a}x=after@127.0.0.1:7001");
+	}
+
 	// Make-before-break for migrations seen coming
 
 	@Test
