@@ -1,5 +1,8 @@
 package dev.shardpubsub.reconcile;
 
+import java.util.HashMap;
+import java.util.Map;
+
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +25,8 @@ import dev.shardpubsub.topology.TopologyWatcher;
  */
 final class SlotEvents {
 
+	private static final int MISPLACED_CHECKS = 3;
+
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
 	private final SubscriptionIndex index;
@@ -35,6 +40,9 @@ final class SlotEvents {
 	private final TopologyWatcher topology;
 
 	private final AheadSubscriptions ahead;
+
+	/** Slots held outside their owner's shard at the last check, and at how many checks in a row. */
+	private Map<Integer, Integer> misplaced = Map.of();
 
 	SlotEvents(SubscriptionIndex index, SlotRouter router, StandbySubscriptions standby, MessageGate gate,
 			TopologyWatcher topology, AheadSubscriptions ahead) {
@@ -189,22 +197,30 @@ final class SlotEvents {
 	}
 
 	/**
-	 * The backstop, every second: a settled slot held outside the shard that owns it in the current view moves, make
-	 * before break, as if the change had just been seen (a change no event reported, or one a move under way
-	 * overtook). Nothing to do while every holder is in its owner's shard.
+	 * The backstop, every second: a settled slot held outside the shard that owns it in the current view, at three
+	 * checks in a row (a view that lags a move just made is refreshed by then), moves there, make before break, as if
+	 * the change had just been seen: a change no push or event reported, or one a move under way overtook.
 	 */
 	void verifyHolders() {
 		SlotOwnership view = this.topology.current();
+		Map<Integer, Integer> misplaced = new HashMap<>();
 		for (SlotSubscription slot : this.index.slots()) {
 			NodeAddress owner = view.owner(slot.slot);
-			if (owner != null && slot.holder != null && !slot.moving() && !slot.inFlight
-					&& view.shardOf(slot.holder) != null && !view.sameShard(owner, slot.holder)) {
-				logger.info("Slot " + slot.slot + " is held on " + slot.holder + ", outside the shard of its owner "
-						+ owner + ": moving it there");
-				slot.ownerChanged(System.nanoTime());
-				this.router.reconcile(slot);
+			if (owner == null || slot.holder == null || slot.moving() || slot.inFlight
+					|| view.shardOf(slot.holder) == null || view.sameShard(owner, slot.holder)) {
+				continue;
 			}
+			int checks = this.misplaced.getOrDefault(slot.slot, 0) + 1;
+			if (checks < MISPLACED_CHECKS) {
+				misplaced.put(slot.slot, checks);
+				continue;
+			}
+			logger.info("Slot " + slot.slot + " is held on " + slot.holder + ", outside the shard of its owner " + owner
+					+ ": moving it there");
+			slot.ownerChanged(System.nanoTime());
+			this.router.reconcile(slot);
 		}
+		this.misplaced = misplaced;
 	}
 
 	/**

@@ -1117,7 +1117,7 @@ class ShardSubscriptionReconcilerTests {
 		publishTopology();
 		this.publisher.setForwarding(true);
 		assertThat(this.watcher.current().owner(SLOT_A)).isEqualTo(B);
-		// The periodic check (every second) moves it, make before break.
+		// The periodic check (every second) moves it at its third check, make before break.
 		awaitSubscribed(B, "{a}x");
 		SubscriptionMovedEvent moved = awaitMoves(SLOT_A, 1).get(0);
 		assertThat(moved.getReason()).isEqualTo(MoveReason.TOPOLOGY_CHANGE);
