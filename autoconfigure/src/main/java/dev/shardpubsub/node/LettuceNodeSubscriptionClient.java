@@ -1,6 +1,7 @@
 package dev.shardpubsub.node;
 
 import java.time.Duration;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -60,6 +61,9 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private final Map<NodeAddress, NodeLink> links = new ConcurrentHashMap<>();
 
+	/** The links with commands queued by the {@link #batch} running on this thread. */
+	private final ThreadLocal<Set<NodeLink>> batch = new ThreadLocal<>();
+
 	private volatile @Nullable RedisClient client;
 
 	private volatile @Nullable NodeSubscriptionListener listener;
@@ -96,7 +100,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	@Override
 	public CompletableFuture<Void> subscribe(NodeAddress node, List<String> channels) {
-		return link(node).submit(true, channels);
+		return submit(node, true, channels);
 	}
 
 	@Override
@@ -106,7 +110,34 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	@Override
 	public CompletableFuture<Void> unsubscribe(NodeAddress node, List<String> channels) {
-		return link(node).submit(false, channels);
+		return submit(node, false, channels);
+	}
+
+	private CompletableFuture<Void> submit(NodeAddress node, boolean subscribe, List<String> channels) {
+		NodeLink link = link(node);
+		Set<NodeLink> batch = this.batch.get();
+		if (batch == null) {
+			return link.submit(subscribe, channels, false);
+		}
+		batch.add(link);
+		return link.submit(subscribe, channels, true);
+	}
+
+	@Override
+	public void batch(Runnable steps) {
+		if (this.batch.get() != null) {
+			steps.run();
+			return;
+		}
+		Set<NodeLink> links = new LinkedHashSet<>();
+		this.batch.set(links);
+		try {
+			steps.run();
+		}
+		finally {
+			this.batch.remove();
+			links.forEach(NodeLink::sendNext);
+		}
 	}
 
 	@Override

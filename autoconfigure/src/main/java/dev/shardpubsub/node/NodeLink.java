@@ -8,7 +8,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandType;
@@ -23,9 +22,11 @@ import dev.shardpubsub.cluster.NodeAddress;
  * <p>
  * A command completes only when the node confirmed every one of its channels. Lettuce completes a multi-channel
  * {@code SSUBSCRIBE} on the first confirmation, so a command pipelined behind it would be completed by its
- * remaining confirmations (and a {@code MOVED} error would be lost): single-channel commands, which get exactly
- * one reply each, are pipelined; a multi-channel command (or a {@code ROLE} or {@code PING}) is sent alone. Tracking
- * the commands in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ * remaining confirmations (and a {@code MOVED} error would be lost): a command of several channels goes on the wire
+ * as one single-channel {@code SSUBSCRIBE} per channel, each of which gets exactly one reply, so subscribe and
+ * unsubscribe commands are all pipelined (a slot's channels in one flush); a {@code ROLE}, a {@code PING} or a
+ * subscribe after {@code ASKING} is sent alone. Tracking the commands in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the
+ * server's pushes.
  * <p>
  * An idle subscription connection sends nothing, so nothing would time out on a frozen node: {@link #pingIfIdle}
  * sends a {@code PING} when nothing was in flight or received for a while, and its timeout fails the link like any
@@ -44,10 +45,13 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> connection;
 
-	/** Single-channel commands may be pipelined up to this depth. */
-	private static final int MAX_PIPELINE = 128;
+	/** Channels of pipelined commands in flight at most: enough for a cold start, each answered well in time. */
+	private static final int MAX_PIPELINE = 512;
 
 	private final Deque<NodeCommand> inFlight = new ArrayDeque<>();
+
+	/** The channels of the commands in flight: one wire command each. */
+	private int inFlightChannels;
 
 	private boolean closed;
 
@@ -92,14 +96,27 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	}
 
 	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
-		return enqueue(new NodeCommand(subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE, channels));
+		return submit(subscribe, channels, false);
+	}
+
+	/**
+	 * Queue a subscribe or unsubscribe.
+	 * @param subscribe {@code SSUBSCRIBE} or {@code SUNSUBSCRIBE}
+	 * @param channels the channels
+	 * @param defer only queue it: it is sent with the next {@link #sendNext()} (or the next command not deferred)
+	 * @return completes when every channel is confirmed
+	 */
+	CompletableFuture<Void> submit(boolean subscribe, List<String> channels, boolean defer) {
+		NodeCommand command = new NodeCommand(subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE,
+				channels);
+		return enqueue(command, !defer);
 	}
 
 	/**
 	 * Subscribe channels of a slot the node is importing: {@code ASKING}, then {@code SSUBSCRIBE}, sent alone.
 	 */
 	CompletableFuture<Void> submitImporting(List<String> channels) {
-		return enqueue(new NodeCommand(NodeCommand.Kind.SUBSCRIBE, channels, true));
+		return enqueue(new NodeCommand(NodeCommand.Kind.SUBSCRIBE, channels, true), true);
 	}
 
 	/**
@@ -107,7 +124,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	 */
 	CompletableFuture<NodeAddress> master() {
 		NodeCommand command = new NodeCommand(NodeCommand.Kind.ROLE, List.of());
-		return enqueue(command).thenApply((ignored) -> command.master);
+		return enqueue(command, true).thenApply((ignored) -> command.master);
 	}
 
 	/**
@@ -125,11 +142,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 		}
 		// Only its timeout matters (handled in send): an error reply shows the node is alive too.
-		enqueue(new NodeCommand(NodeCommand.Kind.PING, List.of()));
+		enqueue(new NodeCommand(NodeCommand.Kind.PING, List.of()), true);
 		return true;
 	}
 
-	private CompletableFuture<Void> enqueue(NodeCommand command) {
+	private CompletableFuture<Void> enqueue(NodeCommand command, boolean sendNow) {
 		boolean rejected;
 		synchronized (this) {
 			rejected = this.closed;
@@ -140,7 +157,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		if (rejected) {
 			command.future.completeExceptionally(new NodeUnavailableException(this.node, "connection closed", null));
 		}
-		else {
+		else if (sendNow) {
 			sendNext();
 		}
 		return command.future;
@@ -160,6 +177,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			this.queue.clear();
 			failed.addAll(0, this.inFlight);
 			this.inFlight.clear();
+			this.inFlightChannels = 0;
 		}
 		failed.forEach((command) -> command.future
 			.completeExceptionally(new NodeUnavailableException(this.node, reason, cause)));
@@ -169,9 +187,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	 * Send what the queue allows, in queue order. One thread sends at a time (the reconciler's queuing a command,
 	 * an I/O thread finishing one): two threads each taking a command and then sending it could put them on the wire
 	 * in the other order, and a {@code SUNSUBSCRIBE} overtaken by the {@code SSUBSCRIBE} of the same channel would
-	 * leave it unsubscribed while both were confirmed.
+	 * leave it unsubscribed while both were confirmed. When more than one command can go, they are written with
+	 * automatic flushing off and flushed once, before the next thread may send. Also sends what was queued deferred.
 	 */
-	private void sendNext() {
+	void sendNext() {
 		synchronized (this) {
 			if (this.sending) {
 				// The sending thread takes this one too before it stops.
@@ -179,24 +198,43 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 			this.sending = true;
 		}
+		StatefulRedisPubSubConnection<String, byte[]> batch = null;
 		try {
 			while (true) {
-				NodeCommand next;
-				StatefulRedisPubSubConnection<String, byte[]> target;
+				NodeCommand next = null;
+				StatefulRedisPubSubConnection<String, byte[]> target = null;
+				boolean more = false;
 				synchronized (this) {
-					next = this.queue.peek();
-					if (next == null || this.connection == null || this.closed || !canSend(next)) {
+					NodeCommand head = this.queue.peek();
+					if (head != null && this.connection != null && !this.closed && canSend(head)) {
+						next = this.queue.poll();
+						this.inFlight.add(next);
+						this.inFlightChannels += next.channels.size();
+						target = this.connection;
+						more = !this.queue.isEmpty();
+					}
+					else if (batch == null) {
 						this.sending = false;
 						return;
 					}
-					this.queue.poll();
-					this.inFlight.add(next);
-					target = this.connection;
+				}
+				if (next == null) {
+					// Flushed before another thread may send; then the queue is looked at again.
+					endBatch(batch);
+					batch = null;
+					continue;
+				}
+				if (batch == null && more) {
+					target.setAutoFlushCommands(false);
+					batch = target;
 				}
 				send(next, target);
 			}
 		}
 		catch (RuntimeException | Error ex) {
+			if (batch != null) {
+				endBatch(batch);
+			}
 			synchronized (this) {
 				this.sending = false;
 			}
@@ -204,12 +242,16 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
+	private static void endBatch(StatefulRedisPubSubConnection<String, byte[]> batch) {
+		batch.flushCommands();
+		batch.setAutoFlushCommands(true);
+	}
+
 	private boolean canSend(NodeCommand next) {
-		if (this.inFlight.isEmpty()) {
-			return true;
-		}
-		return next.pipelinable() && this.inFlight.size() < MAX_PIPELINE
-				&& this.inFlight.stream().allMatch(NodeCommand::pipelinable);
+		NodeCommand first = this.inFlight.peekFirst();
+		// A ROLE or PING goes alone, and nothing goes while it is in flight: the first command in flight tells.
+		return first == null
+				|| (next.pipelinable() && first.pipelinable() && this.inFlightChannels < MAX_PIPELINE);
 	}
 
 	private void send(NodeCommand next, StatefulRedisPubSubConnection<String, byte[]> target) {
@@ -230,22 +272,24 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			sendPing(next, target);
 			return;
 		}
-		String[] channels = next.channels.toArray(String[]::new);
 		try {
-			if (next.asking) {
-				// Answered before the SSUBSCRIBE; a refusal shows in the SSUBSCRIBE's own answer (MOVED).
-				target.async().dispatch(CommandType.ASKING, new StatusOutput<>(LettuceSupport.CODEC));
-			}
-			RedisFuture<Void> sent = (next.kind == NodeCommand.Kind.SUBSCRIBE) ? target.async().ssubscribe(channels)
-					: target.async().sunsubscribe(channels);
-			sent.whenComplete((ignored, error) -> {
-				if (error != null) {
-					finish(next, translate(next, error));
+			for (String channel : next.channels) {
+				if (next.asking) {
+					// Answered before its SSUBSCRIBE; a refusal shows in the SSUBSCRIBE's own answer (MOVED).
+					target.async().dispatch(CommandType.ASKING, new StatusOutput<>(LettuceSupport.CODEC));
 				}
-			});
+				RedisFuture<Void> sent = (next.kind == NodeCommand.Kind.SUBSCRIBE) ? target.async().ssubscribe(channel)
+						: target.async().sunsubscribe(channel);
+				// The first error fails the command; the replies of its other channels find it finished.
+				sent.whenComplete((ignored, error) -> {
+					if (error != null) {
+						finish(next, next.translate(error, this.node));
+					}
+				});
+			}
 		}
 		catch (RuntimeException ex) {
-			finish(next, translate(next, ex));
+			finish(next, next.translate(ex, this.node));
 		}
 	}
 
@@ -253,15 +297,15 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		try {
 			target.async().role().whenComplete((reply, error) -> {
 				if (error != null) {
-					finish(command, translate(command, error));
+					finish(command, command.translate(error, this.node));
 					return;
 				}
-				command.master = masterIn(reply);
+				command.master = NodeCommand.masterIn(reply, this.node);
 				finish(command, null);
 			});
 		}
 		catch (RuntimeException ex) {
-			finish(command, translate(command, ex));
+			finish(command, command.translate(ex, this.node));
 		}
 	}
 
@@ -269,24 +313,11 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		try {
 			target.async()
 				.ping()
-				.whenComplete((reply, error) -> finish(command, (error != null) ? translate(command, error) : null));
+				.whenComplete((reply, error) -> finish(command, (error != null) ? command.translate(error, this.node) : null));
 		}
 		catch (RuntimeException ex) {
-			finish(command, translate(command, ex));
+			finish(command, command.translate(ex, this.node));
 		}
-	}
-
-	// ROLE: ["master", ...] or ["slave", host, port, ...]; strings arrive as bytes through our codec.
-	private NodeAddress masterIn(List<Object> reply) {
-		if (reply.size() >= 3 && !"master".equals(text(reply.get(0)))) {
-			return new NodeAddress(text(reply.get(1)), Integer.parseInt(text(reply.get(2))));
-		}
-		return this.node;
-	}
-
-	private static String text(Object value) {
-		return (value instanceof byte[] bytes) ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
-				: String.valueOf(value);
 	}
 
 	private void timedOut(NodeCommand command) {
@@ -308,6 +339,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			if (!this.inFlight.remove(command)) {
 				return;
 			}
+			this.inFlightChannels -= command.channels.size();
 		}
 		this.lastActivityNanos = System.nanoTime();
 		if (error != null) {
@@ -317,23 +349,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			command.future.complete(null);
 		}
 		sendNext();
-	}
-
-	private Throwable translate(NodeCommand command, Throwable error) {
-		Throwable cause = LettuceSupport.unwrap(error);
-		if (cause instanceof RedisCommandExecutionException) {
-			MovedException moved = MovedException.parse(cause.getMessage());
-			if (moved != null) {
-				return moved;
-			}
-			if (command.kind == NodeCommand.Kind.ROLE || command.kind == NodeCommand.Kind.PING) {
-				return cause;
-			}
-			SubscribeRejectedException rejected = SubscribeRejectedException.of(this.node,
-					command.kind == NodeCommand.Kind.SUBSCRIBE, command.channels, cause);
-			return (rejected != null) ? rejected : cause;
-		}
-		return new NodeUnavailableException(this.node, String.valueOf(cause.getMessage()), cause);
 	}
 
 	@Override

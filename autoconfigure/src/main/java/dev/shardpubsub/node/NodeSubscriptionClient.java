@@ -34,6 +34,16 @@ public interface NodeSubscriptionClient {
 	CompletableFuture<Void> subscribeImporting(NodeAddress node, List<String> channels);
 
 	/**
+	 * Run steps that send many commands as one batch: the subscribes and unsubscribes they queue on each node are
+	 * written together and flushed once per node when the steps return, instead of one write per command. Commands
+	 * keep their order on each node. The default runs the steps as they are.
+	 * @param steps the steps, run on the calling thread
+	 */
+	default void batch(Runnable steps) {
+		steps.run();
+	}
+
+	/**
 	 * Unsubscribe channels on the node that holds them ({@code SUNSUBSCRIBE}). The node's confirmation is told
 	 * apart from a server-initiated drop.
 	 * @param node the node
