@@ -1,13 +1,15 @@
 package dev.shardpubsub.reconcile;
 
-import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import dev.shardpubsub.listener.ShardMessageSink;
 
 /**
  * The listeners of one channel, and the slot it belongs to. Read on Redis I/O threads for every message.
+ * <p>
+ * Kept small, as there is one per channel (100,000 channels are common): the listeners are an immutable map replaced
+ * on change (usually one entry), and the time it was added a primitive.
  */
 final class ChannelListeners {
 
@@ -15,19 +17,49 @@ final class ChannelListeners {
 
 	final SlotSubscription slot;
 
-	final Map<String, ShardMessageSink> sinks = new ConcurrentHashMap<>();
+	/** By listener id; replaced, never changed, on the reconciler's thread and read on the I/O threads. */
+	volatile Map<String, ShardMessageSink> sinks = Map.of();
 
 	volatile long lastMessageAtMillis;
 
 	/** Recent deliveries, to drop the copy of a message a move inside its shard brings again. */
 	final RecentDeliveries recent = new RecentDeliveries();
 
-	/** When a listener first wanted the channel. */
-	final Instant addedAt = Instant.now();
+	/** When a listener first wanted the channel ({@link System#currentTimeMillis()}). */
+	final long addedAtMillis = System.currentTimeMillis();
 
 	ChannelListeners(String channel, SlotSubscription slot) {
 		this.channel = channel;
 		this.slot = slot;
+	}
+
+	/**
+	 * Add (or replace) a listener's sink. Only on the reconciler's thread.
+	 */
+	void addSink(String listenerId, ShardMessageSink sink) {
+		Map<String, ShardMessageSink> current = this.sinks;
+		if (current.isEmpty()) {
+			this.sinks = Map.of(listenerId, sink);
+			return;
+		}
+		Map<String, ShardMessageSink> next = new HashMap<>(current);
+		next.put(listenerId, sink);
+		this.sinks = Map.copyOf(next);
+	}
+
+	/**
+	 * Remove a listener's sink. Only on the reconciler's thread.
+	 * @return whether it was there
+	 */
+	boolean removeSink(String listenerId) {
+		Map<String, ShardMessageSink> current = this.sinks;
+		if (!current.containsKey(listenerId)) {
+			return false;
+		}
+		Map<String, ShardMessageSink> next = new HashMap<>(current);
+		next.remove(listenerId);
+		this.sinks = Map.copyOf(next);
+		return true;
 	}
 
 }

@@ -1,10 +1,8 @@
 package dev.shardpubsub.reconcile;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,7 +26,6 @@ import org.springframework.util.backoff.BackOff;
 
 import dev.shardpubsub.event.ShardPubSubEvent;
 import dev.shardpubsub.listener.ChannelSubscription;
-import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.listener.ShardMessageSink;
 import dev.shardpubsub.listener.ShardSubscriptions;
 import dev.shardpubsub.node.NodeSubscriptionClient;
@@ -128,22 +125,22 @@ public class ShardSubscriptionReconciler
 	@Override
 	public void subscribe(String listenerId, Collection<String> channels, ShardMessageSink sink) {
 		List<String> wanted = List.copyOf(new LinkedHashSet<>(channels));
-		execute(() -> {
+		execute(() -> this.nodes.batch(() -> {
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
 			Set<String> own = this.channelsByListener.computeIfAbsent(listenerId, (id) -> new LinkedHashSet<>());
 			for (String channel : wanted) {
 				ChannelListeners listeners = this.index.addChannel(channel);
-				listeners.sinks.put(listenerId, sink);
+				listeners.addSink(listenerId, sink);
 				own.add(channel);
 				touched.add(listeners.slot);
 			}
 			touched.forEach(this.router::reconcile);
-		});
+		}));
 	}
 
 	@Override
 	public void unsubscribe(String listenerId) {
-		execute(() -> {
+		execute(() -> this.nodes.batch(() -> {
 			Set<String> own = this.channelsByListener.remove(listenerId);
 			if (own == null) {
 				return;
@@ -151,34 +148,18 @@ public class ShardSubscriptionReconciler
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
 			for (String channel : own) {
 				ChannelListeners listeners = this.index.channel(channel);
-				if (listeners != null && listeners.sinks.remove(listenerId) != null && listeners.sinks.isEmpty()) {
+				if (listeners != null && listeners.removeSink(listenerId) && listeners.sinks.isEmpty()) {
 					this.index.removeChannel(listeners);
 					touched.add(listeners.slot);
 				}
 			}
 			touched.forEach(this.router::reconcile);
-		});
+		}));
 	}
 
 	@Override
 	public List<ChannelSubscription> channels() {
-		List<ChannelSubscription> result = new ArrayList<>();
-		for (ChannelListeners listeners : this.index.channels()) {
-			SlotSubscription slot = listeners.slot;
-			// A channel added to a subscribed slot is subscribed once its holder confirmed it.
-			boolean confirmed = slot.state != State.SUBSCRIBED || slot.held.contains(listeners.channel);
-			State state = confirmed ? slot.state : State.PENDING;
-			NodeAddress holder = confirmed ? slot.holder : null;
-			long last = listeners.lastMessageAtMillis;
-			// A channel waiting for its own confirmation waits since it was added, not since the slot settled.
-			Instant since = (confirmed || slot.stateSince.isAfter(listeners.addedAt)) ? slot.stateSince
-					: listeners.addedAt;
-			result.add(new ChannelSubscription(listeners.channel, slot.slot, state,
-					(holder != null) ? holder.toString() : null, Set.copyOf(listeners.sinks.keySet()), since,
-					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
-		}
-		result.sort(Comparator.comparing(ChannelSubscription::channel));
-		return result;
+		return this.index.channelStates();
 	}
 
 	/**
@@ -235,7 +216,7 @@ public class ShardSubscriptionReconciler
 	 */
 	public void reconcileAll() {
 		this.topology.requestRefresh();
-		execute(() -> this.index.slots().forEach(this.router::reconcile));
+		execute(() -> this.nodes.batch(() -> this.index.slots().forEach(this.router::reconcile)));
 	}
 
 	/**
@@ -320,10 +301,10 @@ public class ShardSubscriptionReconciler
 	public void start() {
 		this.executor.restartIfShutdown();
 		this.running = true;
-		execute(() -> {
+		execute(() -> this.nodes.batch(() -> {
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
-		});
+		}));
 		this.executor.scheduleWithFixedDelay(() -> {
 			if (this.standby.isEnabled()) {
 				this.standby.ensureAll();

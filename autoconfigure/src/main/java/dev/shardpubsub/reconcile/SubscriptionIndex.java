@@ -1,6 +1,9 @@
 package dev.shardpubsub.reconcile;
 
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -11,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.lettuce.core.cluster.SlotHash;
 import org.jspecify.annotations.Nullable;
 
+import dev.shardpubsub.listener.ChannelSubscription;
 import dev.shardpubsub.listener.ChannelSubscription.State;
 import dev.shardpubsub.cluster.NodeAddress;
 
@@ -128,6 +132,33 @@ final class SubscriptionIndex {
 
 	boolean holdsAnything(NodeAddress node) {
 		return this.slotsByHolder.containsKey(node) || this.slotsByStandby.containsKey(node);
+	}
+
+	/**
+	 * The state of every channel, sorted by name, for the read API.
+	 */
+	List<ChannelSubscription> channelStates() {
+		List<ChannelSubscription> result = new ArrayList<>(this.channels.size());
+		for (ChannelListeners listeners : this.channels.values()) {
+			SlotSubscription slot = listeners.slot;
+			// A channel added to a subscribed slot is subscribed once its holder confirmed it.
+			boolean confirmed = slot.state != State.SUBSCRIBED || slot.held.contains(listeners.channel);
+			State state = confirmed ? slot.state : State.PENDING;
+			NodeAddress holder = confirmed ? slot.holder : null;
+			long last = listeners.lastMessageAtMillis;
+			// A channel waiting for its own confirmation waits since it was added, not since the slot settled.
+			Instant since = confirmed ? slot.stateSince
+					: latest(slot.stateSince, Instant.ofEpochMilli(listeners.addedAtMillis));
+			result.add(new ChannelSubscription(listeners.channel, slot.slot, state,
+					(holder != null) ? holder.toString() : null, listeners.sinks.keySet(), since,
+					(last != 0) ? Instant.ofEpochMilli(last) : null, slot.moves, slot.lastGap));
+		}
+		result.sort(Comparator.comparing(ChannelSubscription::channel));
+		return result;
+	}
+
+	private static Instant latest(Instant first, Instant second) {
+		return first.isAfter(second) ? first : second;
 	}
 
 	int pendingSlots() {
