@@ -33,11 +33,11 @@ final class RecentDeliveries {
 	/** Deliveries of a node kept past the window. */
 	private static final int KEPT = 4;
 
-	/** What each delivering node delivered within the window, oldest first. */
-	private final Map<NodeAddress, ArrayDeque<Delivery>> delivered = new HashMap<>(4);
+	/** What each delivering node delivered within the window, oldest first (made at the first delivery). */
+	private @Nullable Map<NodeAddress, ArrayDeque<Delivery>> delivered;
 
-	/** Recent messages from the standby, not delivered: replayed if it takes over. */
-	private final ArrayDeque<Delivery> standby = new ArrayDeque<>();
+	/** Recent messages from the standby, not delivered: replayed if it takes over (made at the first). */
+	private @Nullable ArrayDeque<Delivery> standby;
 
 	/**
 	 * Record a delivery from a node, unless it is a copy of one another node of the shard made within the window.
@@ -53,6 +53,10 @@ final class RecentDeliveries {
 	synchronized boolean isCopy(NodeAddress node, byte[] payload, long nowNanos, long windowNanos,
 			BiPredicate<NodeAddress, NodeAddress> sameShard) {
 		long oldest = nowNanos - windowNanos;
+		if (this.delivered == null) {
+			// One per channel: nothing is allocated for a channel that never delivers.
+			this.delivered = new HashMap<>(4);
+		}
 		ArrayDeque<Delivery> own = null;
 		Iterator<Map.Entry<NodeAddress, ArrayDeque<Delivery>>> nodes = this.delivered.entrySet().iterator();
 		while (nodes.hasNext()) {
@@ -99,6 +103,9 @@ final class RecentDeliveries {
 	 * @param windowNanos the deduplication window
 	 */
 	synchronized void buffer(NodeAddress node, byte[] payload, long nowNanos, long windowNanos) {
+		if (this.standby == null) {
+			this.standby = new ArrayDeque<>();
+		}
 		evictOlder(this.standby, nowNanos - 2 * windowNanos);
 		this.standby.addLast(new Delivery(node, payload, nowNanos));
 	}
@@ -115,11 +122,15 @@ final class RecentDeliveries {
 	 */
 	synchronized List<Delivery> takeBuffered(NodeAddress node, @Nullable NodeAddress previous, long nowNanos,
 			long windowNanos) {
-		ArrayDeque<Delivery> before = (previous != null) ? this.delivered.get(previous) : null;
+		ArrayDeque<Delivery> before = (previous != null && this.delivered != null) ? this.delivered.get(previous)
+				: null;
 		Delivery last = (before != null) ? before.peekLast() : null;
 		long from = (last != null && last.nanos > nowNanos - 10 * windowNanos) ? last.nanos - windowNanos / 2
 				: nowNanos - windowNanos / 2;
 		List<Delivery> taken = new ArrayList<>();
+		if (this.standby == null) {
+			return taken;
+		}
 		for (Delivery buffered : this.standby) {
 			if (buffered.node.equals(node) && buffered.nanos >= Math.min(from, nowNanos - windowNanos / 2)) {
 				taken.add(buffered);
