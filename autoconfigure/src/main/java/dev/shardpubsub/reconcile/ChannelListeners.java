@@ -9,7 +9,7 @@ import dev.shardpubsub.listener.ShardMessageSink;
  * The listeners of one channel, and the slot it belongs to. Read on Redis I/O threads for every message.
  * <p>
  * Kept small, as there is one per channel (100,000 channels are common): the listeners are an immutable map replaced
- * on change (usually one entry), and the time it was added a primitive.
+ * on change (usually the one entry map shared by all channels of a listener), and the time it was added a primitive.
  */
 final class ChannelListeners {
 
@@ -35,15 +35,17 @@ final class ChannelListeners {
 
 	/**
 	 * Add (or replace) a listener's sink. Only on the reconciler's thread.
+	 * @param sink a map of the listener's id to its sink, kept as it is (shared by the channels of one listener)
+	 * when the channel has no other listener
 	 */
-	void addSink(String listenerId, ShardMessageSink sink) {
+	void addSink(Map<String, ShardMessageSink> sink) {
 		Map<String, ShardMessageSink> current = this.sinks;
 		if (current.isEmpty()) {
-			this.sinks = Map.of(listenerId, sink);
+			this.sinks = sink;
 			return;
 		}
 		Map<String, ShardMessageSink> next = new HashMap<>(current);
-		next.put(listenerId, sink);
+		next.putAll(sink);
 		this.sinks = Map.copyOf(next);
 	}
 
@@ -58,7 +60,7 @@ final class ChannelListeners {
 		}
 		Map<String, ShardMessageSink> next = new HashMap<>(current);
 		next.remove(listenerId);
-		this.sinks = Map.copyOf(next);
+		this.sinks = next.isEmpty() ? Map.of() : Map.copyOf(next);
 		return true;
 	}
 

@@ -68,7 +68,8 @@ public class ShardSubscriptionReconciler
 
 	private final SubscriptionIndex index = new SubscriptionIndex();
 
-	private final Map<String, Set<String>> channelsByListener = new HashMap<>();
+	/** The channels of each listener, as given to each subscribe (the same channel may be in several). */
+	private final Map<String, List<List<String>>> channelsByListener = new HashMap<>();
 
 	private final SlotRouter router;
 
@@ -127,11 +128,12 @@ public class ShardSubscriptionReconciler
 		List<String> wanted = List.copyOf(new LinkedHashSet<>(channels));
 		execute(() -> this.nodes.batch(() -> {
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
-			Set<String> own = this.channelsByListener.computeIfAbsent(listenerId, (id) -> new LinkedHashSet<>());
+			this.channelsByListener.computeIfAbsent(listenerId, (id) -> new ArrayList<>()).add(wanted);
+			// One map for every channel this listener alone wants.
+			Map<String, ShardMessageSink> alone = Map.of(listenerId, sink);
 			for (String channel : wanted) {
 				ChannelListeners listeners = this.index.addChannel(channel);
-				listeners.addSink(listenerId, sink);
-				own.add(channel);
+				listeners.addSink(alone);
 				touched.add(listeners.slot);
 			}
 			touched.forEach(this.router::reconcile);
@@ -141,16 +143,18 @@ public class ShardSubscriptionReconciler
 	@Override
 	public void unsubscribe(String listenerId) {
 		execute(() -> this.nodes.batch(() -> {
-			Set<String> own = this.channelsByListener.remove(listenerId);
+			List<List<String>> own = this.channelsByListener.remove(listenerId);
 			if (own == null) {
 				return;
 			}
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
-			for (String channel : own) {
-				ChannelListeners listeners = this.index.channel(channel);
-				if (listeners != null && listeners.removeSink(listenerId) && listeners.sinks.isEmpty()) {
-					this.index.removeChannel(listeners);
-					touched.add(listeners.slot);
+			for (List<String> channels : own) {
+				for (String channel : channels) {
+					ChannelListeners listeners = this.index.channel(channel);
+					if (listeners != null && listeners.removeSink(listenerId) && listeners.sinks.isEmpty()) {
+						this.index.removeChannel(listeners);
+						touched.add(listeners.slot);
+					}
 				}
 			}
 			touched.forEach(this.router::reconcile);
