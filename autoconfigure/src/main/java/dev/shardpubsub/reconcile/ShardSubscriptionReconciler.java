@@ -56,6 +56,9 @@ public class ShardSubscriptionReconciler
 	/** How often slots are checked: a standby for those without one, a move for those held outside their shard. */
 	private static final long CHECK_MILLIS = 1000;
 
+	/** How long standby subscriptions wait at most for the first subscribes of new slots. */
+	private static final long STANDBY_DEFERRAL_NANOS = TimeUnit.SECONDS.toNanos(5);
+
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
 	private final NodeSubscriptionClient nodes;
@@ -90,6 +93,9 @@ public class ShardSubscriptionReconciler
 
 	private volatile boolean running;
 
+	/** Until when new standby subscriptions wait for the slots never held yet ({@link System#nanoTime()}). */
+	private long standbysWaitUntil;
+
 	/**
 	 * Create a reconciler.
 	 * @param nodes subscribes on single nodes
@@ -117,6 +123,8 @@ public class ShardSubscriptionReconciler
 		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
 		this.ahead = new AheadSubscriptions(this, this.index, nodes, topology, this.router);
 		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead);
+		// The standbys deferred while the first subscribes were under way, in one batch once every slot is held.
+		this.index.onAllHeld(() -> execute(() -> this.nodes.batch(this.standby::ensureAll)));
 		nodes.setListener(new NodeEvents(this.gate, topology));
 		topology.setFirstListener(this::handle);
 	}
@@ -127,6 +135,7 @@ public class ShardSubscriptionReconciler
 	public void subscribe(String listenerId, Collection<String> channels, ShardMessageSink sink) {
 		List<String> wanted = List.copyOf(new LinkedHashSet<>(channels));
 		execute(() -> this.nodes.batch(() -> {
+			this.standbysWaitUntil = System.nanoTime() + STANDBY_DEFERRAL_NANOS;
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
 			this.channelsByListener.computeIfAbsent(listenerId, (id) -> new ArrayList<>()).add(wanted);
 			// One map for every channel this listener alone wants.
@@ -279,6 +288,14 @@ public class ShardSubscriptionReconciler
 		this.events.checkRetaken(slot);
 	}
 
+	/**
+	 * Whether new standby subscriptions wait: while slots that were never held get their first subscription (a cold
+	 * start), for at most a few seconds, so that the standbys' subscribes do not compete with the holders'.
+	 */
+	boolean standbysWait() {
+		return this.index.awaitingFirstHolder() && System.nanoTime() - this.standbysWaitUntil < 0;
+	}
+
 	void handOver(SlotSubscription slot, NodeAddress standby) {
 		this.gate.acceptOnly(slot, standby);
 	}
@@ -306,6 +323,7 @@ public class ShardSubscriptionReconciler
 		this.executor.restartIfShutdown();
 		this.running = true;
 		execute(() -> this.nodes.batch(() -> {
+			this.standbysWaitUntil = System.nanoTime() + STANDBY_DEFERRAL_NANOS;
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		}));
@@ -338,8 +356,7 @@ public class ShardSubscriptionReconciler
 				}
 				// Kept as wanted, held nowhere: a restart subscribes everything again.
 				slot.reset();
-				this.index.holder(slot, null);
-				this.index.standby(slot, null);
+				this.index.forgetHolders(slot);
 			}
 			unsubscribes.complete(pending);
 		});

@@ -71,8 +71,9 @@ final class StandbySubscriptions {
 	 * @param slot the slot
 	 */
 	void ensure(SlotSubscription slot) {
-		if (!this.owner.isRunning() || slot.standbyInFlight || slot.inFlight || slot.moving()) {
-			// Left alone during a move: it may be bridging it.
+		if (!this.owner.isRunning() || slot.standbyInFlight || slot.inFlight || slot.moving()
+				|| this.owner.standbysWait()) {
+			// Left alone during a move: it may be bridging it. After a cold start the holders go first.
 			return;
 		}
 		NodeAddress wanted = wantedStandby(slot);

@@ -2,6 +2,7 @@ package dev.shardpubsub.reconcile;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -34,6 +35,24 @@ final class SubscriptionIndex {
 
 	private final Map<NodeAddress, Set<Integer>> slotsByStandby = new HashMap<>();
 
+	/** Slots no node has held since they were added (or since a stop): their first subscribe is under way. */
+	private final BitSet neverHeld = new BitSet(SlotHash.SLOT_COUNT);
+
+	/** Told, on the reconciler's thread, when the last slot never held gets its first holder. */
+	private Runnable allHeld = () -> {
+	};
+
+	void onAllHeld(Runnable allHeld) {
+		this.allHeld = allHeld;
+	}
+
+	/**
+	 * Whether a slot has never been held since it was added or since the last stop.
+	 */
+	boolean awaitingFirstHolder() {
+		return !this.neverHeld.isEmpty();
+	}
+
 	@Nullable ChannelListeners channel(String channel) {
 		return this.channels.get(channel);
 	}
@@ -55,10 +74,15 @@ final class SubscriptionIndex {
 	 */
 	ChannelListeners addChannel(String channel) {
 		return this.channels.computeIfAbsent(channel, (name) -> {
-			SlotSubscription slot = this.slots.computeIfAbsent(SlotHash.getSlot(name), SlotSubscription::new);
+			SlotSubscription slot = this.slots.computeIfAbsent(SlotHash.getSlot(name), this::newSlot);
 			slot.channels.add(name);
 			return new ChannelListeners(name, slot);
 		});
+	}
+
+	private SlotSubscription newSlot(int slot) {
+		this.neverHeld.set(slot);
+		return new SlotSubscription(slot);
 	}
 
 	void removeChannel(ChannelListeners listeners) {
@@ -71,6 +95,7 @@ final class SubscriptionIndex {
 	 */
 	void removeSlot(SlotSubscription slot) {
 		this.slots.remove(slot.slot);
+		firstHolder(slot.slot);
 		holder(slot, null);
 		standby(slot, null);
 	}
@@ -81,6 +106,27 @@ final class SubscriptionIndex {
 	void holder(SlotSubscription slot, @Nullable NodeAddress holder) {
 		move(this.slotsByHolder, slot.slot, slot.holder, holder);
 		slot.holder = holder;
+		if (holder != null) {
+			firstHolder(slot.slot);
+		}
+	}
+
+	private void firstHolder(int slot) {
+		if (this.neverHeld.get(slot)) {
+			this.neverHeld.clear(slot);
+			if (this.neverHeld.isEmpty()) {
+				this.allHeld.run();
+			}
+		}
+	}
+
+	/**
+	 * Forget where a slot was held, as after a stop: it counts as never held until it is subscribed again.
+	 */
+	void forgetHolders(SlotSubscription slot) {
+		holder(slot, null);
+		standby(slot, null);
+		this.neverHeld.set(slot.slot);
 	}
 
 	/**
