@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -45,6 +46,8 @@ import org.springframework.util.Assert;
 public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private static final Log logger = LogFactory.getLog(LettuceNodeSubscriptionClient.class);
+
+	private final ChannelNameCodec codec = new ChannelNameCodec();
 
 	/** The client name our connections carry, visible in {@code CLIENT LIST}. */
 	public static final String CLIENT_NAME = "shard-pubsub";
@@ -91,6 +94,11 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	 */
 	public void setLivenessInterval(Duration livenessInterval) {
 		this.livenessInterval = livenessInterval;
+	}
+
+	@Override
+	public void setChannelNames(UnaryOperator<String> names) {
+		this.codec.setCanonical(names);
 	}
 
 	@Override
@@ -232,7 +240,7 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 				link.connected(connection);
 			}
 		});
-		client().connectPubSubAsync(LettuceSupport.CODEC, uri).whenComplete((connection, error) -> {
+		client().connectPubSubAsync(this.codec, uri).whenComplete((connection, error) -> {
 			if (error != null) {
 				attempt.completeExceptionally(error);
 			}

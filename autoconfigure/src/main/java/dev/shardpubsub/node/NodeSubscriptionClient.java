@@ -3,6 +3,7 @@ package dev.shardpubsub.node;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 import dev.shardpubsub.cluster.NodeAddress;
 
@@ -78,6 +79,15 @@ public interface NodeSubscriptionClient {
 	 * @return the nodes
 	 */
 	Set<NodeAddress> connectedNodes();
+
+	/**
+	 * Set what gives the instance of a channel name the application holds, so that names decoded from the nodes'
+	 * replies and kept (a connection records what it subscribed) share it instead of copying it. The default ignores
+	 * it.
+	 * @param names the held instance of a name, or the name itself when none is held
+	 */
+	default void setChannelNames(UnaryOperator<String> names) {
+	}
 
 	/**
 	 * Set who receives messages and connection events.

@@ -127,6 +127,7 @@ public class ShardSubscriptionReconciler
 		this.index.onAllHeld(() -> execute(() -> this.nodes.batch(this.standby::ensureAll)));
 		nodes.setListener(new NodeEvents(this.gate, topology));
 		topology.setFirstListener(this::handle);
+		nodes.setChannelNames(this.index::name);
 	}
 
 	// ShardSubscriptions

@@ -57,6 +57,14 @@ final class SubscriptionIndex {
 		return this.channels.get(channel);
 	}
 
+	/**
+	 * The instance of a channel's name held here, or the name itself when the channel is not wanted. Any thread.
+	 */
+	String name(String channel) {
+		ChannelListeners listeners = this.channels.get(channel);
+		return (listeners != null) ? listeners.channel : channel;
+	}
+
 	Collection<ChannelListeners> channels() {
 		return this.channels.values();
 	}
