@@ -25,8 +25,8 @@ import dev.shardpubsub.cluster.NodeAddress;
  * remaining confirmations (and a {@code MOVED} error would be lost): a command of several channels goes on the wire
  * as one single-channel {@code SSUBSCRIBE} per channel, each of which gets exactly one reply, so subscribe and
  * unsubscribe commands are all pipelined (a slot's channels in one flush); a {@code ROLE}, a {@code PING} or a
- * subscribe after {@code ASKING} is sent alone. Tracking the commands in flight also tells our own {@code SUNSUBSCRIBE} confirmations apart from the
- * server's pushes.
+ * subscribe after {@code ASKING} is sent alone. Tracking the commands in flight also tells our own
+ * {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
  * <p>
  * An idle subscription connection sends nothing, so nothing would time out on a frozen node: {@link #pingIfIdle}
  * sends a {@code PING} when nothing was in flight or received for a while, and its timeout fails the link like any
@@ -313,7 +313,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		try {
 			target.async()
 				.ping()
-				.whenComplete((reply, error) -> finish(command, (error != null) ? command.translate(error, this.node) : null));
+				.whenComplete((reply, error) -> finish(command,
+						(error != null) ? command.translate(error, this.node) : null));
 		}
 		catch (RuntimeException ex) {
 			finish(command, command.translate(ex, this.node));

@@ -93,9 +93,6 @@ public class ShardSubscriptionReconciler
 
 	private volatile boolean running;
 
-	/** Until when new standby subscriptions wait for the slots never held yet ({@link System#nanoTime()}). */
-	private long standbysWaitUntil;
-
 	/**
 	 * Create a reconciler.
 	 * @param nodes subscribes on single nodes
@@ -136,7 +133,7 @@ public class ShardSubscriptionReconciler
 	public void subscribe(String listenerId, Collection<String> channels, ShardMessageSink sink) {
 		List<String> wanted = List.copyOf(new LinkedHashSet<>(channels));
 		execute(() -> this.nodes.batch(() -> {
-			this.standbysWaitUntil = System.nanoTime() + STANDBY_DEFERRAL_NANOS;
+			this.index.awaitFirstHolders(STANDBY_DEFERRAL_NANOS);
 			Set<SlotSubscription> touched = new LinkedHashSet<>();
 			this.channelsByListener.computeIfAbsent(listenerId, (id) -> new ArrayList<>()).add(wanted);
 			// One map for every channel this listener alone wants.
@@ -294,7 +291,7 @@ public class ShardSubscriptionReconciler
 	 * start), for at most a few seconds, so that the standbys' subscribes do not compete with the holders'.
 	 */
 	boolean standbysWait() {
-		return this.index.awaitingFirstHolder() && System.nanoTime() - this.standbysWaitUntil < 0;
+		return this.index.awaitingFirstHolders();
 	}
 
 	void handOver(SlotSubscription slot, NodeAddress standby) {
@@ -324,7 +321,7 @@ public class ShardSubscriptionReconciler
 		this.executor.restartIfShutdown();
 		this.running = true;
 		execute(() -> this.nodes.batch(() -> {
-			this.standbysWaitUntil = System.nanoTime() + STANDBY_DEFERRAL_NANOS;
+			this.index.awaitFirstHolders(STANDBY_DEFERRAL_NANOS);
 			this.router.connectToServingNodes();
 			this.index.slots().forEach(this.router::reconcile);
 		}));

@@ -46,11 +46,22 @@ final class SubscriptionIndex {
 		this.allHeld = allHeld;
 	}
 
+	/** Until when ({@link System#nanoTime()}) the first subscribes of new slots are waited for. */
+	private long firstHoldersDeadline;
+
 	/**
-	 * Whether a slot has never been held since it was added or since the last stop.
+	 * New slots are being subscribed: {@link #awaitingFirstHolders()} for at most the given time.
 	 */
-	boolean awaitingFirstHolder() {
-		return !this.neverHeld.isEmpty();
+	void awaitFirstHolders(long maxNanos) {
+		this.firstHoldersDeadline = System.nanoTime() + maxNanos;
+	}
+
+	/**
+	 * Whether a slot has never been held since it was added or since the last stop, and the time to wait for it
+	 * has not run out.
+	 */
+	boolean awaitingFirstHolders() {
+		return !this.neverHeld.isEmpty() && System.nanoTime() - this.firstHoldersDeadline < 0;
 	}
 
 	@Nullable ChannelListeners channel(String channel) {
