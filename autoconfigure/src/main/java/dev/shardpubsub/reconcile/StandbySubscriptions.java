@@ -32,6 +32,9 @@ final class StandbySubscriptions {
 	/** Refused nodes are asked again at least every this many periodic checks (a node restarted unnoticed). */
 	private static final int RETRY_REFUSED_EVERY = 5;
 
+	/** Slots checked in one step of the reconciler's thread by the periodic check. */
+	private static final int CHECK_CHUNK = 256;
+
 	private static final Log logger = LogFactory.getLog(ShardSubscriptionReconciler.class);
 
 	private final ShardSubscriptionReconciler owner;
@@ -283,19 +286,36 @@ final class StandbySubscriptions {
 			this.checksSinceRetry = 0;
 		}
 		this.lastView = view;
-		for (SlotSubscription slot : this.index.slots()) {
-			if (slot.alsoAccept != null) {
-				this.owner.checkRetaken(slot);
+		ensureFrom(List.copyOf(this.index.slots()), 0, changed);
+	}
+
+	/**
+	 * Check {@value #CHECK_CHUNK} slots from {@code from}, then queue the rest behind what is queued meanwhile on the
+	 * reconciler's thread: with 100,000 channels a check of every slot takes long enough to hold up a move.
+	 */
+	private void ensureFrom(List<SlotSubscription> slots, int from, boolean changed) {
+		int to = Math.min(slots.size(), from + CHECK_CHUNK);
+		this.nodes.batch(() -> {
+			for (SlotSubscription slot : slots.subList(from, to)) {
+				if (this.index.slot(slot.slot) != slot) {
+					continue;
+				}
+				if (slot.alsoAccept != null) {
+					this.owner.checkRetaken(slot);
+				}
+				if (changed) {
+					slot.standbyRefused.clear();
+				}
+				else if (slot.standbyReady() && slot.returnTo == null) {
+					// Nothing to check: the view is the one it was chosen in, and channel changes are followed as
+					// they happen (the reconcile of the slot ensures its standby).
+					continue;
+				}
+				ensure(slot);
 			}
-			if (changed) {
-				slot.standbyRefused.clear();
-			}
-			else if (slot.standbyReady() && slot.returnTo == null) {
-				// Nothing to check: the view is the one it was chosen in, and channel changes are followed as they
-				// happen (the reconcile of the slot ensures its standby).
-				continue;
-			}
-			ensure(slot);
+		});
+		if (to < slots.size()) {
+			this.owner.execute(() -> ensureFrom(slots, to, changed));
 		}
 	}
 
