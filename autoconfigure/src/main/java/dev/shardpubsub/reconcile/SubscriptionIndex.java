@@ -27,6 +27,9 @@ import dev.shardpubsub.cluster.NodeAddress;
  */
 final class SubscriptionIndex {
 
+	/** New slots this few or fewer never hold the standbys up. */
+	private static final int FEW_SLOTS = 16;
+
 	private final Map<String, ChannelListeners> channels = new ConcurrentHashMap<>();
 
 	private final Map<Integer, SlotSubscription> slots = new ConcurrentHashMap<>();
@@ -37,6 +40,9 @@ final class SubscriptionIndex {
 
 	/** Slots no node has held since they were added (or since a stop): their first subscribe is under way. */
 	private final BitSet neverHeld = new BitSet(SlotHash.SLOT_COUNT);
+
+	/** How many slots {@link #neverHeld} has. */
+	private int neverHeldCount;
 
 	/** Told, on the reconciler's thread, when the last slot never held gets its first holder. */
 	private Runnable allHeld = () -> {
@@ -61,7 +67,9 @@ final class SubscriptionIndex {
 	 * has not run out.
 	 */
 	boolean awaitingFirstHolders() {
-		return !this.neverHeld.isEmpty() && System.nanoTime() - this.firstHoldersDeadline < 0;
+		// A few new slots (a listener added at runtime) do not hold the standbys of every other slot up: a failover
+		// meanwhile would find no standby ready.
+		return this.neverHeldCount > FEW_SLOTS && System.nanoTime() - this.firstHoldersDeadline < 0;
 	}
 
 	@Nullable ChannelListeners channel(String channel) {
@@ -100,8 +108,15 @@ final class SubscriptionIndex {
 	}
 
 	private SlotSubscription newSlot(int slot) {
-		this.neverHeld.set(slot);
+		neverHeld(slot);
 		return new SlotSubscription(slot);
+	}
+
+	private void neverHeld(int slot) {
+		if (!this.neverHeld.get(slot)) {
+			this.neverHeld.set(slot);
+			this.neverHeldCount++;
+		}
 	}
 
 	void removeChannel(ChannelListeners listeners) {
@@ -133,6 +148,7 @@ final class SubscriptionIndex {
 	private void firstHolder(int slot) {
 		if (this.neverHeld.get(slot)) {
 			this.neverHeld.clear(slot);
+			this.neverHeldCount--;
 			if (this.neverHeld.isEmpty()) {
 				this.allHeld.run();
 			}
@@ -145,7 +161,7 @@ final class SubscriptionIndex {
 	void forgetHolders(SlotSubscription slot) {
 		holder(slot, null);
 		standby(slot, null);
-		this.neverHeld.set(slot.slot);
+		neverHeld(slot.slot);
 	}
 
 	/**
