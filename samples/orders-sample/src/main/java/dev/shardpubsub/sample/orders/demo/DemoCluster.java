@@ -1,9 +1,6 @@
 package dev.shardpubsub.sample.orders.demo;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
@@ -242,7 +238,7 @@ final class DemoCluster implements AutoCloseable {
 	/** A new node: started, {@code --cluster add-node}, {@code --cluster rebalance} (embedded only). */
 	String scaleOut(double weight) throws IOException {
 		requireCli("add-node");
-		int port = freePort();
+		int port = Ports.freeNodePort();
 		Path directory = Files.createDirectories(this.workDirectory.resolve("node-" + port));
 		this.extra = new ProcessBuilder(this.server, "--port", Integer.toString(port), "--bind", "127.0.0.1",
 				"--cluster-enabled", "yes", "--cluster-config-file", directory.resolve("nodes.conf").toString(),
@@ -361,26 +357,6 @@ final class DemoCluster implements AutoCloseable {
 	private RedisNode kitNode(String address) {
 		return this.embedded.nodes().stream().filter((node) -> node.address().equals(address)).findFirst()
 			.orElse(null);
-	}
-
-	private static int freePort() {
-		for (int attempt = 0; attempt < 1000; attempt++) {
-			int port = ThreadLocalRandom.current().nextInt(30000, 39999);
-			if (isFree(port) && isFree(port + 10000)) {
-				return port;
-			}
-		}
-		throw new IllegalStateException("No free port pair for a new node");
-	}
-
-	private static boolean isFree(int port) {
-		try (ServerSocket socket = new ServerSocket()) {
-			socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-			return true;
-		}
-		catch (IOException ex) {
-			return false;
-		}
 	}
 
 	static void sleep(long millis) {

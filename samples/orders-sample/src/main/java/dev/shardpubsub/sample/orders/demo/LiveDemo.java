@@ -99,7 +99,7 @@ public final class LiveDemo {
 		this.cluster = startCluster();
 		this.out.println("Starting the sample app on it (java -jar orders-sample.jar --spring.profiles.active=demo) ...");
 		long started = System.nanoTime();
-		this.app = AppProcess.start(jar(), this.cluster.nodesProperty(), freeHttpPort(), this.work.resolve("app.log"));
+		this.app = AppProcess.start(jar(), this.cluster.nodesProperty(), Ports.freeHttpPort(), this.work.resolve("app.log"));
 		int subscribed = this.app.awaitReady(Duration.ofSeconds(120));
 		this.out.printf("  app ready in %.1f s (pid %d): %d channels subscribed; %s/actuator/shardsubscriptions, "
 				+ "%s/actuator/health%n", seconds(started), this.app.pid(), subscribed, this.app.url(), this.app.url());
@@ -392,35 +392,8 @@ public final class LiveDemo {
 		return Path.of(jar).toAbsolutePath().toString();
 	}
 
-	private static int freeHttpPort() throws Exception {
-		try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
-
 	private static double seconds(long startNanos) {
 		return (System.nanoTime() - startNanos) / 1e9;
-	}
-
-	private static final class Counts {
-
-		long sent;
-
-		long received;
-
-		long lost;
-
-		long duplicates;
-
-	}
-
-	private static final class Totals {
-
-		final Set<String> deaf = new HashSet<>();
-
-		// per event: the last numbers published before it began and when its operation returned
-		final List<long[][]> ranges = new ArrayList<>();
-
 	}
 
 }
