@@ -84,6 +84,15 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 				ClusterBootstrap.max(Duration.ofSeconds(30), settings.nodeTimeout.multipliedBy(20)));
 	}
 
+	/**
+	 * A free loopback port for a node started beside a cluster (a scale-out), whose cluster bus port (10000 above)
+	 * is free too; this JVM does not hand it out again.
+	 * @return the port
+	 */
+	public static int reserveNodePort() {
+		return FreePorts.reserve();
+	}
+
 	/** @return a builder with the defaults: 3 masters, 1 replica each, 1000 ms node timeout */
 	public static EmbeddedRedisClusterBuilder builder() {
 		return new EmbeddedRedisClusterBuilder();
