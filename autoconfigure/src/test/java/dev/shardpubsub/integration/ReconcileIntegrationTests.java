@@ -47,7 +47,8 @@ import static org.awaitility.Awaitility.await;
  * exactly once.
  */
 @EmbeddedCluster(masters = 3, replicasPerMaster = 1)
-@SpringBootTest(classes = ReconcileIntegrationTests.App.class, properties = "spring.data.redis.timeout=5s")
+@SpringBootTest(classes = ReconcileIntegrationTests.App.class,
+		properties = { "spring.data.redis.timeout=5s", "shard-pubsub.topology.migration-check-period=50ms" })
 class ReconcileIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
