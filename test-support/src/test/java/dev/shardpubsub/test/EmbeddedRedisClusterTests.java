@@ -255,7 +255,8 @@ class EmbeddedRedisClusterTests {
 		this.operations.pause(master);
 		try {
 			assertThat(master.isPaused()).isTrue();
-			assertThat(processState(master.pid())).isEqualTo("T");
+			// SIGSTOP is delivered asynchronously: the process shows as stopped a moment later.
+			Waits.until(Duration.ofSeconds(2), "the process stopped", () -> stateUnless(master.pid(), "T"));
 			RedisURI uri = RedisURI.builder(master.redisUri()).withTimeout(Duration.ofMillis(300)).build();
 			try (StatefulRedisConnection<String, String> connection = client.connect(RedisURI.create(uri.toURI()))) {
 				throw new AssertionError("A paused node should not complete the handshake: " + connection);
@@ -269,7 +270,7 @@ class EmbeddedRedisClusterTests {
 			this.operations.resume(master);
 		}
 		assertThat(master.isPaused()).isFalse();
-		assertThat(processState(master.pid())).isNotEqualTo("T");
+		Waits.until(Duration.ofSeconds(2), "the process running", () -> "T".equals(state(master.pid())) ? "T" : null);
 		this.cluster.awaitAgreement();
 		assertThat(master.isMaster()).isFalse();
 		assertThat(master.commands().ping()).isEqualTo("PONG");
@@ -320,6 +321,21 @@ class EmbeddedRedisClusterTests {
 
 	private List<RedisNode> liveNodes() {
 		return this.cluster.nodes().stream().filter(RedisNode::isRunning).filter((n) -> !n.isPaused()).toList();
+	}
+
+	/** {@code null} if the process is in the state, else its state. */
+	private static String stateUnless(long pid, String expected) {
+		String state = state(pid);
+		return expected.equals(state) ? null : state;
+	}
+
+	private static String state(long pid) {
+		try {
+			return processState(pid);
+		}
+		catch (Exception ex) {
+			return ex.toString();
+		}
 	}
 
 	private static String processState(long pid) throws Exception {
