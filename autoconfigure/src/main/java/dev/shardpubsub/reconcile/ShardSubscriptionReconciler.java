@@ -97,7 +97,7 @@ public class ShardSubscriptionReconciler
 	 * Create a reconciler.
 	 * @param nodes subscribes on single nodes
 	 * @param topology the topology watcher
-	 * @param publisher publishes move and failure events
+	 * @param publisher publishes move and failure events (from the watcher's events thread, in order)
 	 * @param retryBackOff the back-off between attempts to subscribe a slot no node serves
 	 * @param followMoves whether to re-route subscriptions on events ({@code false}: they stay where they are)
 	 * @param shutdownTimeout how long stopping waits for the final unsubscribes
@@ -117,7 +117,9 @@ public class ShardSubscriptionReconciler
 		this.shutdownTimeout = shutdownTimeout;
 		this.gate = new MessageGate(this.index, topology, DEFAULT_DEDUPLICATION_WINDOW);
 		this.standby = new StandbySubscriptions(this, this.index, nodes, topology);
-		this.router = new SlotRouter(this, this.index, nodes, topology, publisher, retryBackOff, this.standby);
+		// Moves and failures reach the application from the watcher's events thread: no listener holds up a subscribe.
+		this.router = new SlotRouter(this, this.index, nodes, topology, (event) -> topology.publishLater(publisher, event),
+				retryBackOff, this.standby);
 		this.ahead = new AheadSubscriptions(this, this.index, nodes, topology, this.router);
 		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead);
 		// The standbys deferred while the first subscribes were under way, in one batch once every slot is held.

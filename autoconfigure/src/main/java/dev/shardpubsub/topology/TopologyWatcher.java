@@ -252,23 +252,34 @@ public class TopologyWatcher implements SmartLifecycle {
 				logger.warn("The first listener of " + event + " failed", ex);
 			}
 		}
+		publishLater(this.publisher, event);
+	}
+
+	/**
+	 * Publish an event from the thread that publishes the watcher's events, after the events published before it:
+	 * for other components' events that must not hold up the thread that made them (the reconciler's moves and
+	 * failures). Publishes at once when the watcher is not running, and drops the event once it stopped. A listener
+	 * that throws is logged.
+	 * @param publisher the publisher
+	 * @param event the event
+	 */
+	public void publishLater(ApplicationEventPublisher publisher, Object event) {
 		Executor executor = (this.givenEventExecutor != null) ? this.givenEventExecutor : this.eventExecutor;
 		if (executor == null) {
-			// Not running: no thread to hand over to
-			publishNow(event);
+			publishNow(publisher, event);
 			return;
 		}
 		try {
-			executor.execute(() -> publishNow(event));
+			executor.execute(() -> publishNow(publisher, event));
 		}
 		catch (RejectedExecutionException ex) {
 			logger.debug("Stopped; not publishing " + event);
 		}
 	}
 
-	private void publishNow(ShardPubSubEvent event) {
+	private static void publishNow(ApplicationEventPublisher publisher, Object event) {
 		try {
-			this.publisher.publishEvent(event);
+			publisher.publishEvent(event);
 		}
 		catch (RuntimeException ex) {
 			logger.warn("A listener of " + event + " failed", ex);
