@@ -364,15 +364,38 @@ class ReconcileIntegrationTests {
 
 	private void assertExactlyOnceAfterwards(String channel) {
 		List<String> sent = new ArrayList<>();
+		List<Long> receivers = new ArrayList<>();
 		for (int i = 0; i < 20; i++) {
 			String payload = "after-" + System.nanoTime() + "-" + i;
 			sent.add(payload);
-			this.publisher.publish(channel, payload);
+			receivers.add(this.publisher.publish(channel, payload));
 		}
-		await().atMost(WAIT).untilAsserted(
-				() -> assertThat(sent).allMatch((payload) -> this.recorder.count(channel, payload) >= 1));
+		await().atMost(WAIT).untilAsserted(() -> assertThat(sent)
+			.as(() -> "received after the moves; " + whereIs(channel, receivers))
+			.allMatch((payload) -> this.recorder.count(channel, payload) >= 1));
 		await().pollDelay(Duration.ofMillis(200)).atMost(WAIT).until(() -> true);
 		assertThat(sent).allMatch((payload) -> this.recorder.count(channel, payload) == 1);
+	}
+
+	/**
+	 * Where a channel is subscribed, as we and the servers see it: tells a deaf listener (the servers deliver to a
+	 * subscriber but our gate drops it, or nobody is subscribed where the slot is served) from a publisher that
+	 * reached a node without subscribers.
+	 */
+	private String whereIs(String channel, List<Long> receivers) {
+		StringBuilder where = new StringBuilder("publishes answered with receivers " + receivers + "; ours: "
+				+ states(List.of(channel)) + ", ignored " + this.reconciler.getIgnoredMessageCount() + "; servers:");
+		for (RedisNode node : this.cluster.nodes()) {
+			try {
+				where.append(" ").append(node.address())
+					.append(node.execute("PUBSUB SHARDNUMSUB", channel))
+					.append(node.isMaster() ? " master" : " replica");
+			}
+			catch (RuntimeException ex) {
+				where.append(" ").append(node.address()).append(" ").append(ex.getMessage());
+			}
+		}
+		return where.append("; moves: ").append(this.moves).toString();
 	}
 
 	private RedisNode otherMaster(RedisNode owner) {
