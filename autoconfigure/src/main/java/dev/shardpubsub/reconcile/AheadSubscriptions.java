@@ -172,6 +172,24 @@ final class AheadSubscriptions {
 		}
 	}
 
+	/**
+	 * The connection to a node was lost: the subscriptions ahead there are gone with it. Each is made again at once
+	 * (the migration is likely still under way); if it has ended, the node answers as the slot's owner or redirects,
+	 * and the subscription ahead is dropped then.
+	 * @param node the node
+	 */
+	void connectionLost(NodeAddress node) {
+		for (SlotSubscription slot : this.index.slots()) {
+			if (node.equals(slot.ahead) && !slot.aheadInFlight) {
+				slot.aheadHeld.clear();
+				if (logger.isDebugEnabled()) {
+					logger.debug("Slot " + slot.slot + ": lost the connection to " + node + " ahead; subscribing again");
+				}
+				subscribe(slot, node, true);
+			}
+		}
+	}
+
 	private void checkEnded(SlotSubscription slot) {
 		NodeAddress ahead = slot.ahead;
 		if (ahead == null || this.index.slot(slot.slot) != slot || slot.moving()) {

@@ -242,6 +242,7 @@ final class SlotEvents {
 				}
 			}
 		}
+		this.ahead.connectionLost(event.getNode());
 	}
 
 	/**

@@ -1200,6 +1200,30 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(channel("{a}x").node()).isEqualTo(C.toString());
 	}
 
+	@Test
+	void subscribesAheadAgainWhenTheConnectionToTheImportingMasterIsLost() {
+		start();
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
+		awaitSubscribed(C, "{a}x");
+		this.nodes.importing(B, SLOT_A);
+		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		barrier();
+		// A CLIENT KILL, or the node restarting: the subscription ahead is gone with the connection.
+		this.nodes.dropConnection(B);
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		barrier();
+		int mark = commands().size();
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
+		assertThat(this.nodes.deliver(B, "{a}x", "1")).isTrue();
+		barrier();
+		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7001");
+	}
+
 	private void migrations(List<SlotMigration> started, List<SlotMigration> ended) {
 		this.publisher.publishEvent(new SlotMigrationsChangedEvent(this, started, ended, System.nanoTime()));
 	}
