@@ -63,16 +63,12 @@ class ShardListenerConfiguration {
 			ObjectProvider<ShardListenerErrorHandler> errorHandler, ObjectProvider<DispatchListener> dispatchListeners,
 			ObjectProvider<ObservationRegistry> observationRegistry,
 			ObjectProvider<ShardListenerObservationConvention> observationConvention) {
-		ShardListenerContainerFactoryConfigurer configurer = new ShardListenerContainerFactoryConfigurer();
-		configurer.setProperties(properties);
-		configurer.setExecutor(taskExecutor);
-		configurer.setMessageHandlerMethodFactory(shardListenerMessageHandlerMethodFactory);
-		// Several handlers (named ones for single listeners) and no @Primary: the logging one stays the default
-		configurer.setErrorHandler(errorHandler.getIfUnique(LoggingShardListenerErrorHandler::new));
-		configurer.setDispatchListener(DispatchListener.composite(dispatchListeners.orderedStream().toList()));
-		configurer.setObservationRegistry(observationRegistry.getIfUnique());
-		configurer.setObservationConvention(observationConvention.getIfUnique());
-		return configurer;
+		return new ShardListenerContainerFactoryConfigurer(properties, taskExecutor,
+				shardListenerMessageHandlerMethodFactory,
+				// Several handlers (named ones for single listeners) and no @Primary: the logging one stays the default
+				errorHandler.getIfUnique(LoggingShardListenerErrorHandler::new),
+				DispatchListener.composite(dispatchListeners.orderedStream().toList()), observationRegistry.getIfUnique(),
+				observationConvention.getIfUnique());
 	}
 
 	@Bean(name = ShardListenerEndpointRegistrar.DEFAULT_CONTAINER_FACTORY_BEAN_NAME)

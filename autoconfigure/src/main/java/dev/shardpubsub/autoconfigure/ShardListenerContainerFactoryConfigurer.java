@@ -33,45 +33,31 @@ import dev.shardpubsub.listener.ShardListenerObservationConvention;
  */
 public final class ShardListenerContainerFactoryConfigurer {
 
-	private @Nullable ShardPubSubProperties properties;
+	private final @Nullable ShardPubSubProperties properties;
 
-	private @Nullable Executor executor;
+	private final @Nullable Executor executor;
 
-	private @Nullable MessageHandlerMethodFactory messageHandlerMethodFactory;
+	private final @Nullable MessageHandlerMethodFactory messageHandlerMethodFactory;
 
-	private @Nullable ShardListenerErrorHandler errorHandler;
+	private final @Nullable ShardListenerErrorHandler errorHandler;
 
-	private @Nullable DispatchListener dispatchListener;
+	private final @Nullable DispatchListener dispatchListener;
 
-	private @Nullable ObservationRegistry observationRegistry;
+	private final @Nullable ObservationRegistry observationRegistry;
 
-	private @Nullable ShardListenerObservationConvention observationConvention;
+	private final @Nullable ShardListenerObservationConvention observationConvention;
 
-	void setProperties(@Nullable ShardPubSubProperties properties) {
+	ShardListenerContainerFactoryConfigurer(@Nullable ShardPubSubProperties properties, @Nullable Executor executor,
+			@Nullable MessageHandlerMethodFactory messageHandlerMethodFactory,
+			@Nullable ShardListenerErrorHandler errorHandler, @Nullable DispatchListener dispatchListener,
+			@Nullable ObservationRegistry observationRegistry,
+			@Nullable ShardListenerObservationConvention observationConvention) {
 		this.properties = properties;
-	}
-
-	void setExecutor(@Nullable Executor executor) {
 		this.executor = executor;
-	}
-
-	void setMessageHandlerMethodFactory(@Nullable MessageHandlerMethodFactory messageHandlerMethodFactory) {
 		this.messageHandlerMethodFactory = messageHandlerMethodFactory;
-	}
-
-	void setErrorHandler(@Nullable ShardListenerErrorHandler errorHandler) {
 		this.errorHandler = errorHandler;
-	}
-
-	void setDispatchListener(@Nullable DispatchListener dispatchListener) {
 		this.dispatchListener = dispatchListener;
-	}
-
-	void setObservationRegistry(@Nullable ObservationRegistry observationRegistry) {
 		this.observationRegistry = observationRegistry;
-	}
-
-	void setObservationConvention(@Nullable ShardListenerObservationConvention observationConvention) {
 		this.observationConvention = observationConvention;
 	}
 

@@ -1,6 +1,5 @@
 package dev.shardpubsub.integration;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
-import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import dev.shardpubsub.test.EmbeddedCluster;
 import dev.shardpubsub.test.EmbeddedRedisCluster;
@@ -34,22 +31,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @EmbeddedCluster(masters = 3, replicasPerMaster = 1)
 class DemotedMasterSpublishIntegrationTests {
 
-	private static RedisClient client;
+	@RegisterExtension
+	static final NodeSubscribers subscribers = new NodeSubscribers();
 
 	private final EmbeddedRedisCluster cluster;
 
 	DemotedMasterSpublishIntegrationTests(EmbeddedRedisCluster cluster) {
 		this.cluster = cluster;
-	}
-
-	@BeforeAll
-	static void createClient() {
-		client = RedisClient.create();
-	}
-
-	@AfterAll
-	static void shutdownClient() {
-		client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
 	}
 
 	@Test
@@ -61,9 +49,9 @@ class DemotedMasterSpublishIntegrationTests {
 		AtomicInteger next = new AtomicInteger();
 		AtomicBoolean running = new AtomicBoolean(true);
 		Semaphore inFlight = new Semaphore(64);
-		try (StatefulRedisConnection<String, String> toOldMaster = client.connect(master.redisUri());
-				NodeSubscriber before = NodeSubscriber.on(client, master, channel);
-				NodeSubscriber follower = NodeSubscriber.following(client, replica, channel)) {
+		try (StatefulRedisConnection<String, String> toOldMaster = subscribers.connect(master);
+				NodeSubscriber before = subscribers.on(master, channel);
+				NodeSubscriber follower = subscribers.following(replica, channel)) {
 			Thread publishing = new Thread(() -> {
 				while (running.get()) {
 					inFlight.acquireUninterruptibly();
@@ -80,7 +68,7 @@ class DemotedMasterSpublishIntegrationTests {
 			Thread.sleep(300);
 			int atFailover = next.get();
 			this.cluster.failover(master);
-			try (NodeSubscriber after = NodeSubscriber.on(client, replica, channel)) {
+			try (NodeSubscriber after = subscribers.on(replica, channel)) {
 				int firstAfter = next.get();
 				Thread.sleep(500);
 				running.set(false);
@@ -104,7 +92,7 @@ class DemotedMasterSpublishIntegrationTests {
 					.count();
 				System.out.printf("DEMOTED-MASTER %s: %d published to the old master (%d from the failover on), "
 						+ "%d after its demotion answered 0 as a replica, %d after the failover completed; "
-						+ "lost %d, not received once on the new master %d%n", version(), total, total - atFailover,
+						+ "lost %d, not received once on the new master %d%n", this.cluster.serverVersion(), total, total - atFailover,
 						answeredAsReplica, total - firstAfter, lost.size(), missedAfter.size());
 				assertThat(answers.values()).as("SPUBLISH refused").doesNotContain(-1L);
 				assertThat(lastOnOldMaster).as("the old master delivered until its demotion").isLessThan(total - 1);
@@ -128,13 +116,6 @@ class DemotedMasterSpublishIntegrationTests {
 			}
 		}
 		return -1;
-	}
-
-	private String version() {
-		List<String> lines = this.cluster.masters().get(0).commands().info("server").lines().toList();
-		return lines.stream().filter((line) -> line.startsWith("valkey_version:")).findFirst()
-			.or(() -> lines.stream().filter((line) -> line.startsWith("redis_version:")).findFirst())
-			.orElse("?").trim();
 	}
 
 }

@@ -6,11 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import io.lettuce.core.RedisClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.SpringBootConfiguration;
@@ -52,7 +50,8 @@ class PublisherFailoverIntegrationTests {
 	/** How long a publish sent after a crashed master was replaced may take. */
 	private static final Duration PUBLISH_AFTER_PROMOTION_BOUND = Duration.ofMillis(1000);
 
-	private static RedisClient client;
+	@RegisterExtension
+	static final NodeSubscribers subscribers = new NodeSubscribers();
 
 	@Autowired
 	private ShardPublisher publisher;
@@ -61,16 +60,6 @@ class PublisherFailoverIntegrationTests {
 
 	PublisherFailoverIntegrationTests(EmbeddedRedisCluster cluster) {
 		this.cluster = cluster;
-	}
-
-	@BeforeAll
-	static void createClient() {
-		client = RedisClient.create();
-	}
-
-	@AfterAll
-	static void shutdownClient() {
-		client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
 	}
 
 	@BeforeEach
@@ -84,17 +73,14 @@ class PublisherFailoverIntegrationTests {
 		RedisNode master = this.cluster.ownerOfChannel(channel);
 		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
 		this.publisher.publish(channel, "warm-up");
-		try (NodeSubscriber before = NodeSubscriber.on(client, master, channel);
-				NodeSubscriber follower = NodeSubscriber.following(client, replica, channel);
+		try (NodeSubscriber before = subscribers.on(master, channel);
+				NodeSubscriber follower = subscribers.following(replica, channel);
 				SequencePublishing publishing = new SequencePublishing(this.publisher, channel)) {
 			Thread.sleep(300);
 			RedisNode promoted = this.cluster.failover(master);
 			assertThat(promoted).isSameAs(replica);
-			try (NodeSubscriber after = NodeSubscriber.on(client, promoted, channel)) {
-				int firstAfter = publishing.next();
-				Thread.sleep(1000);
-				assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
-				Thread.sleep(500);
+			try (NodeSubscriber after = subscribers.on(promoted, channel)) {
+				int firstAfter = publishOnAndStop(publishing);
 				Map<Integer, Outcome> outcomes = publishing.outcomes();
 				long demotedAt = before.droppedAtNanos();
 				assertThat(demotedAt).as("the old master's push").isNotZero();
@@ -118,18 +104,15 @@ class PublisherFailoverIntegrationTests {
 		RedisNode master = this.cluster.ownerOfChannel(channel);
 		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
 		this.publisher.publish(channel, "warm-up");
-		try (NodeSubscriber follower = NodeSubscriber.following(client, replica, channel);
+		try (NodeSubscriber follower = subscribers.following(replica, channel);
 				SequencePublishing publishing = new SequencePublishing(this.publisher, channel)) {
 			Thread.sleep(300);
 			this.cluster.operations().kill(master);
 			RedisNode promoted = this.cluster.operations().awaitFailoverOf(master);
 			assertThat(promoted).isSameAs(replica);
 			long promotedAt = System.nanoTime();
-			try (NodeSubscriber after = NodeSubscriber.on(client, promoted, channel)) {
-				int firstAfter = publishing.next();
-				Thread.sleep(1000);
-				assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
-				Thread.sleep(500);
+			try (NodeSubscriber after = subscribers.on(promoted, channel)) {
+				int firstAfter = publishOnAndStop(publishing);
 				Map<Integer, Outcome> outcomes = publishing.outcomes();
 				long slowest = outcomes.entrySet().stream().filter((entry) -> entry.getKey() >= firstAfter)
 					.mapToLong((entry) -> entry.getValue().millis()).max().orElse(0);
@@ -149,6 +132,18 @@ class PublisherFailoverIntegrationTests {
 		finally {
 			this.cluster.operations().restart(master);
 		}
+	}
+
+	/**
+	 * Once the failover completed: publish on for a second, stop, and give the last messages time to arrive.
+	 * @return the number of the first message published after the failover completed
+	 */
+	private int publishOnAndStop(SequencePublishing publishing) throws InterruptedException {
+		int firstAfter = publishing.next();
+		Thread.sleep(1000);
+		assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
+		Thread.sleep(500);
+		return firstAfter;
 	}
 
 	private void assertDelivery(Map<Integer, Outcome> outcomes, int firstAfter, List<NodeSubscriber> others,
@@ -190,15 +185,7 @@ class PublisherFailoverIntegrationTests {
 			.filter((number) -> after.count(number) != 1).count();
 		System.out.printf("PUBLISHER-FAILOVER %s on %s: %d published (%d after the failover completed), %d failed, "
 				+ "%d lost, %d after the failover not received once on the new master; %s%n", what,
-				serverVersion(),
-				outcomes.size(), outcomes.size() - firstAfter, failed, lost, missedAfter, detail);
-	}
-
-	private String serverVersion() {
-		List<String> lines = this.cluster.masters().get(0).commands().info("server").lines().toList();
-		return lines.stream().filter((line) -> line.startsWith("valkey_version:")).findFirst()
-			.or(() -> lines.stream().filter((line) -> line.startsWith("redis_version:")).findFirst())
-			.orElse("?").trim();
+				this.cluster.serverVersion(), outcomes.size(), outcomes.size() - firstAfter, failed, lost, missedAfter, detail);
 	}
 
 	private static long millis(long nanos) {

@@ -107,10 +107,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void subscribesEachSlotOnceOnItsOwnerAndDeliversEachMessageOnce() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y", "{b}x"), sink);
-		awaitSubscribed(C, "{a}x", "{a}y");
-		awaitSubscribed(A, "{b}x");
+		RecordingSink sink = subscribeOrders("{a}x", "{a}y", "{b}x");
 		assertThat(sent(0)).containsExactlyInAnyOrder(ssubscribe(C, "{a}x", "{a}y"), ssubscribe(A, "{b}x"));
 		assertThat(this.reconciler.getSubscribeCommandCount()).isEqualTo(2);
 		assertThat(this.nodes.publish("{a}x", "1")).isOne();
@@ -154,10 +151,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void followsAServerPushToTheNewOwnerThroughMovedWhenTheTopologyViewIsStale() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y", "{b}x"), sink);
-		awaitSubscribed(C, "{a}x", "{a}y");
-		awaitSubscribed(A, "{b}x");
+		RecordingSink sink = subscribeOrders("{a}x", "{a}y", "{b}x");
 		int mark = commands().size();
 		int refreshes = this.topology.refreshCount();
 		changeCluster(this.layout.withSlot(SLOT_A, B));
@@ -184,12 +178,9 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void closesTheConnectionToANodeThatOnlyAnsweredMoved() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		// Two moves the client's view does not see: C -> B, then B -> A
-		changeCluster(this.layout.withSlot(SLOT_A, B));
-		this.nodes.pushSlot(C, SLOT_A);
-		awaitSubscribed(B, "{a}x");
+		moveAFromCToBByPush();
 		eventually().until(() -> !this.nodes.connectedNodes().contains(C));
 		int mark = commands().size();
 		changeCluster(this.layout.withSlot(SLOT_A, A));
@@ -207,9 +198,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void ignoresOwnershipChangesOfSlotsItDoesNotSubscribe() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{b}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
-		awaitSubscribed(A, "{b}x");
+		subscribeOrders("{a}x", "{b}x");
 		int mark = commands().size();
 		changeCluster(this.layout.withSlot(SLOT_E, B).withSlot(SLOT_D, A));
 		publishTopology();
@@ -224,8 +213,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void doesNotResubscribeWhenTheTopologyCatchesUpWithAMoveItAlreadyFollowed() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		changeCluster(this.layout.withSlot(SLOT_A, B));
 		this.nodes.pushSlot(C, SLOT_A);
 		awaitMoves(SLOT_A, 1);
@@ -245,9 +233,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void movesOnATopologyChangeMakingTheNewSubscriptionBeforeBreakingTheOldOne() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y"), sink);
-		awaitSubscribed(C, "{a}x", "{a}y");
+		RecordingSink sink = subscribeOrders("{a}x", "{a}y");
 		int mark = commands().size();
 		Predicate<Command> newSubscribe = (command) -> command.isSubscribe() && command.node().equals(B);
 		this.nodes.hold(newSubscribe.or((command) -> command.isUnsubscribe() && command.node().equals(C)));
@@ -282,9 +268,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void asksTheDemotedMasterForItsMasterAndSubscribesThereAfterAFailover() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		int mark = commands().size();
 		// CLUSTER FAILOVER: C's replica takes over and C, now its replica, drops its subscribers. The stale view
 		// still names C, which takes the subscription back as a replica (that would deliver nothing until its new
@@ -310,9 +294,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void acceptsNothingFromTheDemotedMasterWhileMovingToItsMaster() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		changeCluster(this.layout.withPromoted(C_REPLICA));
 		this.nodes.hold((command) -> command.isSubscribe() && command.node().equals(C_REPLICA));
 		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
@@ -329,9 +311,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void staysOnTheDemotedMasterWhenItIsInTheNewOwnersShard() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		int mark = commands().size();
 		// The demoted master could not say which master it follows (an old server, RESP2): the resubscribe goes
 		// back to it, and it accepts it as a replica of the new owner.
@@ -355,8 +335,7 @@ class ShardSubscriptionReconcilerTests {
 		this.keepConnections = true;
 		start();
 		eventually().until(() -> this.nodes.connectedNodes().containsAll(List.of(A, B, C, C_REPLICA)));
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		this.reconciler.unsubscribe("orders");
 		eventually().until(() -> this.nodes.subscribedOn(C).isEmpty());
 		barrier();
@@ -388,9 +367,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void staysOnTheHolderWithoutReportingAMoveWhenTheNewOwnerRedirectsBack() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		int mark = commands().size();
 		// The view is ahead of the cluster: B does not serve the slot yet and redirects to C
 		publishTopology(this.layout.withSlot(SLOT_A, B));
@@ -408,8 +385,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void abandonsAMoveNobodyWantsAnyMoreWithoutReportingIt() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		this.nodes.hold((command) -> command.isSubscribe() && command.node().equals(B));
 		changeCluster(this.layout.withSlot(SLOT_A, B));
 		publishTopology();
@@ -454,11 +430,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void unsubscribesOnTheNodeThatHoldsTheChannelNotOnTheOwnerOfAStaleView() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
-		changeCluster(this.layout.withSlot(SLOT_A, B));
-		this.nodes.pushSlot(C, SLOT_A);
-		awaitSubscribed(B, "{a}x");
+		subscribeOrders("{a}x");
+		moveAFromCToBByPush();
 		assertThat(this.watcher.current().owner(SLOT_A)).isEqualTo(C);
 		int mark = commands().size();
 		this.reconciler.unsubscribe("orders");
@@ -471,11 +444,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void unsubscribingFromAHolderThatIsDownCleansUpAndKeepsWorking() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
-		changeCluster(this.layout.withSlot(SLOT_A, B));
-		this.nodes.pushSlot(C, SLOT_A);
-		awaitSubscribed(B, "{a}x");
+		subscribeOrders("{a}x");
+		moveAFromCToBByPush();
 		int mark = commands().size();
 		this.nodes.markDown(B);
 		this.reconciler.unsubscribe("orders");
@@ -491,9 +461,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void completesAMoveWhenTheOldNodeIsGoneBeforeItsUnsubscribe() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		int mark = commands().size();
 		// C dies during a failover to B; the client has not noticed the lost connection yet
 		this.nodes.markDown(C);
@@ -674,21 +642,12 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void resubscribesEverySlotOfALostConnectionOnTheSameNodeWhenItIsStillUp() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{d}x", "{b}x"), sink);
-		awaitSubscribed(C, "{a}x", "{d}x");
-		awaitSubscribed(A, "{b}x");
+		RecordingSink sink = subscribeOrders("{a}x", "{d}x", "{b}x");
 		int mark = commands().size();
 		this.nodes.dropConnection(C);
-		awaitMoves(SLOT_A, 1);
-		awaitMoves(SLOT_D, 1);
+		awaitMovesOfAAndDFromC(MoveReason.RECONNECT, C);
 		assertThat(this.publisher.events(NodeConnectionLostEvent.class)).singleElement()
 			.satisfies((event) -> assertThat(event.getNode()).isEqualTo(C));
-		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(2).allSatisfy((event) -> {
-			assertThat(event.getReason()).isEqualTo(MoveReason.RECONNECT);
-			assertThat(event.getFrom()).isEqualTo(C);
-			assertThat(event.getTo()).isEqualTo(C);
-		});
 		barrier();
 		assertThat(sent(mark)).containsExactlyInAnyOrder(ssubscribe(C, "{a}x"), ssubscribe(C, "{d}x"));
 		assertThat(this.nodes.subscribedOn(C)).containsExactlyInAnyOrder("{a}x", "{d}x");
@@ -699,25 +658,12 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void movesEverySlotOfACrashedNodeToItsReplicaAndStaysThereWhenItIsPromoted() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{d}x", "{b}x"), sink);
-		awaitSubscribed(C, "{a}x", "{d}x");
-		awaitSubscribed(A, "{b}x");
+		RecordingSink sink = subscribeOrders("{a}x", "{d}x", "{b}x");
 		int mark = commands().size();
-		this.nodes.markDown(C);
-		this.nodes.dropConnection(C);
-		awaitMoves(SLOT_A, 1);
-		awaitMoves(SLOT_D, 1);
-		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(2).allSatisfy((event) -> {
-			assertThat(event.getReason()).isEqualTo(MoveReason.CRASH);
-			assertThat(event.getFrom()).isEqualTo(C);
-			assertThat(event.getTo()).isEqualTo(C_REPLICA);
-		});
-		awaitSubscribed(C_REPLICA, "{a}x", "{d}x");
+		crashC(MoveReason.CRASH);
 		barrier();
-		assertThat(commandsSince(mark).stream()
-			.filter((command) -> command.node().equals(C_REPLICA))
-			.map(this::describe)).containsExactlyInAnyOrder(ssubscribe(C_REPLICA, "{a}x"), ssubscribe(C_REPLICA, "{d}x"));
+		assertThat(sent(mark, C_REPLICA)).containsExactlyInAnyOrder(ssubscribe(C_REPLICA, "{a}x"),
+				ssubscribe(C_REPLICA, "{d}x"));
 		assertThat(commandsSince(mark)).allMatch(Command::isSubscribe)
 			.allMatch((command) -> command.node().equals(C) || command.node().equals(C_REPLICA));
 		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "1")).isTrue();
@@ -803,8 +749,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void retriesAChannelAddedToAHeldSlotAfterItsHolderAnsweredAnError() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		this.nodes.failWith(C, new RedisCommandExecutionException("ERR something went wrong"));
 		this.reconciler.subscribe("audit", List.of("{a}y"), new RecordingSink());
 		eventually().until(() -> !failures(SLOT_A).isEmpty());
@@ -865,8 +810,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void leavesSubscriptionsWhereTheyAreWhenFollowingMovesIsDisabled() {
 		start(new FixedBackOff(20, FixedBackOff.UNLIMITED_ATTEMPTS), SHUTDOWN_TIMEOUT, false);
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		int mark = commands().size();
 		changeCluster(this.layout.withSlot(SLOT_A, B));
 		this.nodes.pushSlot(C, SLOT_A);
@@ -880,8 +824,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void resubscribesEverythingWhenRestartedAfterStop() {
 		start();
-		this.reconciler.subscribe("orders", List.of("{a}x"), new RecordingSink());
-		awaitSubscribed(C, "{a}x");
+		subscribeOrders("{a}x");
 		this.reconciler.stop();
 		assertThat(this.nodes.subscribedOn(C)).isEmpty();
 		this.reconciler.start();
@@ -898,12 +841,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void keepsAStandbyOnTheHoldersReplicaAndDeliversItsCopiesNeither() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y"), sink);
-		awaitSubscribed(C, "{a}x", "{a}y");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
+		RecordingSink sink = startWithStandby("{a}x", "{a}y");
 		assertThat(this.nodes.publish("{a}x", "1")).isEqualTo(2);
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002");
 		assertThat(this.reconciler.getIgnoredMessageCount()).isZero();
@@ -914,39 +852,20 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void promotesTheStandbyAtOnceWhenTheHoldersConnectionIsLost() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{d}x"), sink);
-		awaitSubscribed(C, "{a}x", "{d}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{d}x")));
+		RecordingSink sink = startWithStandby("{a}x", "{d}x");
 		int mark = commands().size();
-		this.nodes.markDown(C);
-		this.nodes.dropConnection(C);
-		awaitMoves(SLOT_A, 1);
-		awaitMoves(SLOT_D, 1);
-		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(2).allSatisfy((event) -> {
-			assertThat(event.getReason()).isEqualTo(MoveReason.STANDBY);
-			assertThat(event.getFrom()).isEqualTo(C);
-			assertThat(event.getTo()).isEqualTo(C_REPLICA);
-		});
-		awaitSubscribed(C_REPLICA, "{a}x", "{d}x");
+		crashC(MoveReason.STANDBY);
 		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "1")).isTrue();
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7005");
 		barrier();
 		// Delivering from the first message on; one SSUBSCRIBE per slot afterwards only confirms it.
-		assertThat(commandsSince(mark).stream().filter((command) -> command.node().equals(C_REPLICA)).map(this::describe))
-			.containsExactlyInAnyOrder(ssubscribe(C_REPLICA, "{a}x"), ssubscribe(C_REPLICA, "{d}x"));
+		assertThat(sent(mark, C_REPLICA)).containsExactlyInAnyOrder(ssubscribe(C_REPLICA, "{a}x"),
+				ssubscribe(C_REPLICA, "{d}x"));
 	}
 
 	@Test
 	void aKilledConnectionMovesToTheStandbyAndBackToTheMasterOnceItIsStandbyThere() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		RecordingSink sink = startWithStandby("{a}x");
 		// CLIENT KILL: the master is fine, only our connection to it was cut.
 		this.nodes.dropConnection(C);
 		assertThat(awaitMoves(SLOT_A, 1)).singleElement().satisfies((move) -> {
@@ -965,12 +884,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void theStandbyTakingOverDeliversWhatTheLostConnectionDidNotAndNothingTwice() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		RecordingSink sink = startWithStandby("{a}x");
 		assertThat(this.nodes.publish("{a}x", "both")).isEqualTo(2);
 		// On its way over the connection that is about to break: only the standby's copy arrives.
 		assertThat(this.nodes.deliver(C_REPLICA, "{a}x", "in-flight")).isTrue();
@@ -982,12 +896,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void theStandbyDeliversWhileAFailoverMoveFindsTheNewMasterWhichItIs() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		RecordingSink sink = startWithStandby("{a}x");
 		assertThat(this.nodes.publish("{a}x", "before")).isEqualTo(2);
 		// CLUSTER FAILOVER: the replica is promoted, the old master drops the slot; our view is stale.
 		changeCluster(this.layout.withPromoted(C_REPLICA));
@@ -1011,12 +920,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void onRedis72ThePromotedStandbysOwnPushMakesItTheHolderWithOneSubscribeAndNoRole() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x", "{a}y"), sink);
-		awaitSubscribed(C, "{a}x", "{a}y");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of("{a}x", "{a}y")));
+		RecordingSink sink = startWithStandby("{a}x", "{a}y");
 		assertThat(this.nodes.publish("{a}x", "before")).isEqualTo(2);
 		int mark = commands().size();
 		// CLUSTER FAILOVER on 7.2+: the promoted replica drops its subscribers first; our view is stale.
@@ -1055,12 +959,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void aFrozenHolderFailedOverByTheClusterHandsTheSlotToTheStandbyWhenTheTopologyShowsIt() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		RecordingSink sink = startWithStandby("{a}x");
 		// SIGSTOP: the holder pushes nothing and its connection stays open; the cluster fails it over.
 		changeCluster(this.layout.withPromoted(C_REPLICA).withFailing(C));
 		publishTopology();
@@ -1076,12 +975,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void aStandbyWhoseShardLostTheSlotAnswersMovedAndIsDroppedWhileTheHolderKeepsDelivering() {
-		this.standby = true;
-		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		RecordingSink sink = startWithStandby("{a}x");
 		// A reshard seen first by the replica: it drops the slot, and answers MOVED when asked again.
 		changeCluster(this.layout.withSlot(SLOT_A, B));
 		this.nodes.push(C_REPLICA, "{a}x");
@@ -1097,8 +991,7 @@ class ShardSubscriptionReconcilerTests {
 	void stopUnsubscribesTheStandbyToo() {
 		this.standby = true;
 		start();
-		this.reconciler.subscribe("orders", List.of("{b}x"), new RecordingSink());
-		awaitSubscribed(A, "{b}x");
+		subscribeOrders("{b}x");
 		eventually().until(() -> this.nodes.subscribedOn(A_REPLICA).contains("{b}x"));
 		this.reconciler.stop();
 		assertThat(this.nodes.subscribedOn(A)).isEmpty();
@@ -1108,9 +1001,7 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void aSlotHeldOutsideTheShardThatOwnsItMovesWithoutAnEvent() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
+		RecordingSink sink = subscribeOrders("{a}x");
 		// A reshard no push and no event reported (missed): the view shows it, the subscription is still on C.
 		this.publisher.setForwarding(false);
 		changeCluster(this.layout.withSlot(SLOT_A, B));
@@ -1131,12 +1022,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void subscribesAheadOnTheImportingMasterAndTakesOverWithoutACommandWhenTheHolderDropsTheSlot() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		this.nodes.importing(B, SLOT_A);
-		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
-		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		RecordingSink sink = subscribeOrders("{a}x");
+		subscribeAheadOnB();
 		assertThat(sent(0)).contains("SSUBSCRIBE_ASKING " + B + " [{a}x]");
 		barrier();
 		int mark = commands().size();
@@ -1158,12 +1045,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void onRedis72TheImportingMastersPushTakesTheSubscriptionAgainBeforeTheHolderDropsTheSlot() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		this.nodes.importing(B, SLOT_A);
-		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
-		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		RecordingSink sink = subscribeOrders("{a}x");
+		subscribeAheadOnB();
 		barrier();
 		int mark = commands().size();
 		// The importing node drops its subscribers at its own SETSLOT NODE, before the source's.
@@ -1185,13 +1068,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void dropsTheSubscriptionAheadWhenTheMigrationEndsWithoutAHandOver() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		this.nodes.importing(B, SLOT_A);
-		SlotMigration migration = new SlotMigration(SLOT_A, C, B);
-		migrations(List.of(migration), List.of());
-		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		RecordingSink sink = subscribeOrders("{a}x");
+		SlotMigration migration = subscribeAheadOnB();
 		migrations(List.of(), List.of(migration));
 		eventually().until(() -> !this.nodes.subscribedOn(B).contains("{a}x"));
 		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
@@ -1203,12 +1081,8 @@ class ShardSubscriptionReconcilerTests {
 	@Test
 	void subscribesAheadAgainWhenTheConnectionToTheImportingMasterIsLost() {
 		start();
-		RecordingSink sink = new RecordingSink();
-		this.reconciler.subscribe("orders", List.of("{a}x"), sink);
-		awaitSubscribed(C, "{a}x");
-		this.nodes.importing(B, SLOT_A);
-		migrations(List.of(new SlotMigration(SLOT_A, C, B)), List.of());
-		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		RecordingSink sink = subscribeOrders("{a}x");
+		subscribeAheadOnB();
 		barrier();
 		// A CLIENT KILL, or the node restarting: the subscription ahead is gone with the connection.
 		this.nodes.dropConnection(B);
@@ -1222,6 +1096,17 @@ class ShardSubscriptionReconcilerTests {
 		barrier();
 		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7001");
+	}
+
+	/**
+	 * B starts importing {a}'s slot from C, and the reconciler is told: it subscribes {a}x ahead on B.
+	 */
+	private SlotMigration subscribeAheadOnB() {
+		this.nodes.importing(B, SLOT_A);
+		SlotMigration migration = new SlotMigration(SLOT_A, C, B);
+		migrations(List.of(migration), List.of());
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		return migration;
 	}
 
 	private void migrations(List<SlotMigration> started, List<SlotMigration> ended) {
@@ -1246,6 +1131,59 @@ class ShardSubscriptionReconcilerTests {
 		this.publisher.setListener(this.reconciler);
 		this.watcher.start();
 		this.reconciler.start();
+	}
+
+	/**
+	 * Subscribe the listener "orders" to channels and wait until each is subscribed on its slot's owner.
+	 */
+	private RecordingSink subscribeOrders(String... channels) {
+		RecordingSink sink = new RecordingSink();
+		this.reconciler.subscribe("orders", List.of(channels), sink);
+		for (String channel : channels) {
+			awaitSubscribed(this.layout.owner(SlotHash.getSlot(channel)), channel);
+		}
+		return sink;
+	}
+
+	/**
+	 * {a}'s slot moves from C to B, and C's push tells the reconciler: {a}x follows to B.
+	 */
+	private void moveAFromCToBByPush() {
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		this.nodes.pushSlot(C, SLOT_A);
+		awaitSubscribed(B, "{a}x");
+	}
+
+	/**
+	 * Start with standby subscriptions, subscribe "orders" to channels that C holds and wait until C's replica has
+	 * the standby of each.
+	 */
+	private RecordingSink startWithStandby(String... channels) {
+		this.standby = true;
+		start();
+		RecordingSink sink = subscribeOrders(channels);
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).containsAll(List.of(channels)));
+		return sink;
+	}
+
+	/**
+	 * C crashes (down, its connection lost) while holding {a}x and {d}x: both move to C's replica.
+	 */
+	private void crashC(MoveReason reason) {
+		this.nodes.markDown(C);
+		this.nodes.dropConnection(C);
+		awaitMovesOfAAndDFromC(reason, C_REPLICA);
+		awaitSubscribed(C_REPLICA, "{a}x", "{d}x");
+	}
+
+	private void awaitMovesOfAAndDFromC(MoveReason reason, NodeAddress to) {
+		awaitMoves(SLOT_A, 1);
+		awaitMoves(SLOT_D, 1);
+		assertThat(this.publisher.events(SubscriptionMovedEvent.class)).hasSize(2).allSatisfy((event) -> {
+			assertThat(event.getReason()).isEqualTo(reason);
+			assertThat(event.getFrom()).isEqualTo(C);
+			assertThat(event.getTo()).isEqualTo(to);
+		});
 	}
 
 	/**
@@ -1364,6 +1302,10 @@ class ShardSubscriptionReconcilerTests {
 	 */
 	private List<String> sent(int mark) {
 		return commandsSince(mark).stream().map(this::describe).toList();
+	}
+
+	private List<String> sent(int mark, NodeAddress node) {
+		return commandsSince(mark).stream().filter((command) -> command.node().equals(node)).map(this::describe).toList();
 	}
 
 	private String describe(Command command) {

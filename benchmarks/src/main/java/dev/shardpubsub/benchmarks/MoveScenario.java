@@ -15,6 +15,7 @@ import io.lettuce.core.cluster.SlotHash;
 
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.test.RedisNode;
+import dev.shardpubsub.test.Waits;
 
 /**
  * The side-by-side run: the starter's application ({@link AppMain}) and node-redis, each in a process of its own,
@@ -253,13 +254,7 @@ final class MoveScenario {
 	}
 
 	static void sleep(long millis) {
-		try {
-			Thread.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted", ex);
-		}
+		Waits.sleep(Duration.ofMillis(millis));
 	}
 
 	/**

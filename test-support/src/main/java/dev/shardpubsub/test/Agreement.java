@@ -24,10 +24,10 @@ final class Agreement {
 	 * exactly such slots are uncovered
 	 * @return {@code null} when they agree, else a diagnostic listing the problems and every view
 	 */
-	static String check(List<RedisNode> nodes, Set<Integer> deliberatelyUncovered) {
-		Map<RedisNode, ClusterView> views = new LinkedHashMap<>();
+	static String check(List<? extends ClusterNode> nodes, Set<Integer> deliberatelyUncovered) {
+		Map<ClusterNode, ClusterView> views = new LinkedHashMap<>();
 		List<String> problems = new ArrayList<>();
-		for (RedisNode node : nodes) {
+		for (ClusterNode node : nodes) {
 			if (!node.isLive()) {
 				continue;
 			}
@@ -56,7 +56,7 @@ final class Agreement {
 		return diagnostic.toString();
 	}
 
-	private static void checkState(RedisNode node, ClusterView view, String clusterInfo,
+	private static void checkState(ClusterNode node, ClusterView view, String clusterInfo,
 			Set<Integer> deliberatelyUncovered, List<String> problems) {
 		if (clusterInfo.contains("cluster_state:ok")) {
 			return;
@@ -68,10 +68,11 @@ final class Agreement {
 		problems.add(node + " reports cluster_state:fail, uncovered slots " + ClusterView.ranges(uncovered));
 	}
 
-	private static void checkSlots(List<RedisNode> nodes, Map<RedisNode, ClusterView> views, List<String> problems) {
-		Map.Entry<RedisNode, ClusterView> reference = views.entrySet().iterator().next();
+	private static void checkSlots(List<? extends ClusterNode> nodes, Map<ClusterNode, ClusterView> views,
+			List<String> problems) {
+		Map.Entry<ClusterNode, ClusterView> reference = views.entrySet().iterator().next();
 		String[] expected = reference.getValue().owners();
-		for (Map.Entry<RedisNode, ClusterView> other : views.entrySet()) {
+		for (Map.Entry<ClusterNode, ClusterView> other : views.entrySet()) {
 			ClusterView view = other.getValue();
 			if (!view.openSlots().isEmpty()) {
 				problems.add(other.getKey() + " has slots in migration " + ClusterView.ranges(view.openSlots()));
@@ -93,7 +94,7 @@ final class Agreement {
 			}
 		}
 		for (String owner : owners) {
-			RedisNode node = byId(nodes, owner);
+			ClusterNode node = byId(nodes, owner);
 			if (node == null || !node.isLive()) {
 				problems.add("slots " + ClusterView.ranges(reference.getValue().slotsOf(owner)) + " are owned by "
 						+ ((node != null) ? node : ClusterView.shortId(owner)) + ", which is not live");
@@ -102,10 +103,10 @@ final class Agreement {
 	}
 
 	// Every live node's role as it sees itself must be what every other live node believes, with no failure flags.
-	private static void checkRoles(Map<RedisNode, ClusterView> views, List<String> problems) {
-		for (Map.Entry<RedisNode, ClusterView> self : views.entrySet()) {
+	private static void checkRoles(Map<ClusterNode, ClusterView> views, List<String> problems) {
+		for (Map.Entry<ClusterNode, ClusterView> self : views.entrySet()) {
 			ClusterView.Entry me = self.getValue().myself();
-			for (Map.Entry<RedisNode, ClusterView> other : views.entrySet()) {
+			for (Map.Entry<ClusterNode, ClusterView> other : views.entrySet()) {
 				ClusterView.Entry seen = other.getValue().entry(me.id());
 				if (seen == null) {
 					problems.add(other.getKey() + " does not know " + self.getKey());
@@ -121,14 +122,14 @@ final class Agreement {
 		}
 	}
 
-	private static void checkReplicaLinks(List<RedisNode> nodes, Map<RedisNode, ClusterView> views,
+	private static void checkReplicaLinks(List<? extends ClusterNode> nodes, Map<ClusterNode, ClusterView> views,
 			List<String> problems) {
-		for (Map.Entry<RedisNode, ClusterView> self : views.entrySet()) {
+		for (Map.Entry<ClusterNode, ClusterView> self : views.entrySet()) {
 			ClusterView.Entry me = self.getValue().myself();
 			if (me.isMaster()) {
 				continue;
 			}
-			RedisNode master = byId(nodes, me.masterId());
+			ClusterNode master = byId(nodes, me.masterId());
 			if (master == null || !master.isLive()) {
 				continue;
 			}
@@ -139,8 +140,8 @@ final class Agreement {
 		}
 	}
 
-	static RedisNode byId(List<RedisNode> nodes, String nodeId) {
-		for (RedisNode node : nodes) {
+	static <N extends ClusterNode> N byId(List<N> nodes, String nodeId) {
+		for (N node : nodes) {
 			if (node.nodeId() != null && node.nodeId().equals(nodeId)) {
 				return node;
 			}

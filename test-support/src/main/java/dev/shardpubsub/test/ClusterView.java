@@ -2,6 +2,7 @@ package dev.shardpubsub.test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,9 +14,10 @@ import java.util.TreeSet;
  * One node's view of the cluster, parsed from {@code CLUSTER NODES}: who is master or replica of whom, which
  * master owns each slot, and which slots are being migrated.
  */
-final class ClusterView {
+public final class ClusterView {
 
-	static final int SLOTS = 16384;
+	/** The number of hash slots of a Redis Cluster. */
+	public static final int SLOTS = 16384;
 
 	private final String raw;
 
@@ -25,13 +27,20 @@ final class ClusterView {
 
 	private final Set<Integer> openSlots = new TreeSet<>();
 
+	private final BitSet myselfSlots = new BitSet(SLOTS);
+
 	private Entry myself;
 
 	private ClusterView(String raw) {
 		this.raw = raw;
 	}
 
-	static ClusterView parse(String clusterNodes) {
+	/**
+	 * Parse a node's {@code CLUSTER NODES} answer.
+	 * @param clusterNodes the answer
+	 * @return the view
+	 */
+	public static ClusterView parse(String clusterNodes) {
 		ClusterView view = new ClusterView(clusterNodes);
 		for (String line : clusterNodes.split("\\r?\\n")) {
 			if (!line.isBlank()) {
@@ -66,10 +75,14 @@ final class ClusterView {
 			int from = Integer.parseInt((dash < 0) ? slot : slot.substring(0, dash));
 			int to = (dash < 0) ? from : Integer.parseInt(slot.substring(dash + 1));
 			Arrays.fill(this.owners, from, to + 1, entry.id());
+			if (entry == this.myself) {
+				this.myselfSlots.set(from, to + 1);
+			}
 		}
 	}
 
-	String raw() {
+	/** @return the {@code CLUSTER NODES} answer as parsed */
+	public String raw() {
 		return this.raw;
 	}
 
@@ -85,7 +98,12 @@ final class ClusterView {
 		return this.entries.values();
 	}
 
-	String ownerId(int slot) {
+	/**
+	 * The owner of a slot. When two lines claim the slot (a stale claim), the later line wins.
+	 * @param slot the slot
+	 * @return the owner's node id, or {@code null} if no node claims the slot
+	 */
+	public String ownerId(int slot) {
 		return this.owners[slot];
 	}
 
@@ -93,12 +111,31 @@ final class ClusterView {
 		return this.owners;
 	}
 
-	boolean isMaster(String nodeId) {
+	/**
+	 * Whether the viewer has a node as master.
+	 * @param nodeId the node id
+	 * @return {@code true} if the viewer knows the node and flags it {@code master}
+	 */
+	public boolean isMaster(String nodeId) {
 		Entry entry = this.entries.get(nodeId);
 		return entry != null && entry.isMaster();
 	}
 
-	List<Integer> slotsOf(String nodeId) {
+	/**
+	 * Whether the viewer claims a slot itself, on its {@code myself} line (whatever other lines say).
+	 * @param slot the slot
+	 * @return {@code true} if the viewer's own line lists the slot
+	 */
+	public boolean myselfClaims(int slot) {
+		return this.myselfSlots.get(slot);
+	}
+
+	/**
+	 * The slots of a master.
+	 * @param nodeId the master's node id
+	 * @return its slots in ascending order, empty if it owns none
+	 */
+	public List<Integer> slotsOf(String nodeId) {
 		List<Integer> slots = new ArrayList<>();
 		for (int slot = 0; slot < SLOTS; slot++) {
 			if (nodeId.equals(this.owners[slot])) {
@@ -108,7 +145,12 @@ final class ClusterView {
 		return slots;
 	}
 
-	List<String> replicaIdsOf(String masterId) {
+	/**
+	 * The replicas of a master, running or not.
+	 * @param masterId the master's node id
+	 * @return the node ids of its replicas
+	 */
+	public List<String> replicaIdsOf(String masterId) {
 		List<String> replicas = new ArrayList<>();
 		for (Entry entry : this.entries.values()) {
 			if (masterId.equals(entry.masterId()) && !entry.isMaster()) {

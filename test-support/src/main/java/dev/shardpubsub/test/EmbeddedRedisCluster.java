@@ -210,7 +210,7 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Shortcut for {@link ClusterOperations#migrateSlot(int, RedisNode)}.
+	 * Shortcut for {@link ClusterOperations#migrateSlot(int, ClusterNode)}.
 	 * @param slot the slot
 	 * @param target the master to move it to
 	 * @return how many keys were moved
@@ -220,7 +220,7 @@ public final class EmbeddedRedisCluster implements AutoCloseable {
 	}
 
 	/**
-	 * Shortcut for {@link ClusterOperations#failover(RedisNode)}.
+	 * Shortcut for {@link ClusterOperations#failover(ClusterNode)}.
 	 * @param master the master to demote
 	 * @return the promoted replica
 	 */

@@ -26,9 +26,9 @@ import io.lettuce.core.protocol.ProtocolKeyword;
  * <p>
  * The node keeps one lazily opened Lettuce connection for {@link #execute(String, String...)}, {@link #commands()}
  * and the cluster's own bookkeeping. Its port, directory and node id survive a
- * {@link ClusterOperations#restart(RedisNode) restart}; its {@link #pid() pid} does not.
+ * {@link ClusterOperations#restart(ClusterNode) restart}; its {@link #pid() pid} does not.
  */
-public final class RedisNode {
+public final class RedisNode implements ClusterNode {
 
 	private static final String HOST = "127.0.0.1";
 
@@ -64,11 +64,13 @@ public final class RedisNode {
 	}
 
 	/** @return the host the node listens on, always {@code 127.0.0.1} */
+	@Override
 	public String host() {
 		return HOST;
 	}
 
 	/** @return the client port; the cluster bus listens on this port + 10000 */
+	@Override
 	public int port() {
 		return this.port;
 	}
@@ -84,6 +86,7 @@ public final class RedisNode {
 	}
 
 	/** @return the cluster node id (40 hex characters); stable across restarts */
+	@Override
 	public String nodeId() {
 		return this.nodeId;
 	}
@@ -100,14 +103,21 @@ public final class RedisNode {
 	}
 
 	/** @return whether the process is alive (a paused process counts as running) */
+	@Override
 	public boolean isRunning() {
 		Process current = this.process;
 		return current != null && current.isAlive();
 	}
 
-	/** @return whether the process was stopped with {@code SIGSTOP} by {@link ClusterOperations#pause(RedisNode)} */
+	/** @return whether the process was stopped with {@code SIGSTOP} by {@link ClusterOperations#pause(ClusterNode)} */
 	public boolean isPaused() {
 		return this.paused;
+	}
+
+	/** @return whether the process is running and not paused, so it answers commands */
+	@Override
+	public boolean isLive() {
+		return isRunning() && !this.paused;
 	}
 
 	/**
@@ -115,6 +125,7 @@ public final class RedisNode {
 	 * role the rest of the cluster remembers for it.
 	 * @return {@code true} for a master, {@code false} for a replica
 	 */
+	@Override
 	public boolean isMaster() {
 		if (isLive()) {
 			Object role = execute("ROLE");
@@ -168,6 +179,7 @@ public final class RedisNode {
 	 * The synchronous Lettuce API of this node's shared standalone connection.
 	 * @return typed commands; do not close or subscribe on them
 	 */
+	@Override
 	public RedisCommands<String, String> commands() {
 		return connection().sync();
 	}
@@ -177,6 +189,7 @@ public final class RedisNode {
 	 * @param lines how many lines of each file
 	 * @return the tail, never {@code null}
 	 */
+	@Override
 	public String logTail(int lines) {
 		StringBuilder tail = new StringBuilder();
 		for (String file : List.of("redis.log", "stdout.log")) {
@@ -200,10 +213,6 @@ public final class RedisNode {
 	public String toString() {
 		return address() + ((this.nodeId != null) ? " " + this.nodeId.substring(0, 8) : "")
 				+ (isRunning() ? (this.paused ? " paused" : "") : " stopped");
-	}
-
-	boolean isLive() {
-		return isRunning() && !this.paused;
 	}
 
 	synchronized StatefulRedisConnection<String, String> connection() {

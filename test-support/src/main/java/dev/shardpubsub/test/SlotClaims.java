@@ -21,7 +21,7 @@ final class SlotClaims {
 	 * target in its own view while every other node already names it (seen once in a chaos run: the cluster then
 	 * never agrees). Watch the target's own view briefly and re-claim with a fresh epoch if it lost the slot.
 	 */
-	static void keep(int slot, RedisNode target) {
+	static void keep(int slot, ClusterNode target) {
 		int stable = 0;
 		for (int check = 0; check < 40 && stable < 4; check++) {
 			if (claims(target, slot)) {
@@ -37,26 +37,8 @@ final class SlotClaims {
 		}
 	}
 
-	private static boolean claims(RedisNode node, int slot) {
-		for (String line : node.commands().clusterNodes().split("\n")) {
-			String[] fields = line.trim().split(" ");
-			if (fields.length < 3 || !fields[2].contains("myself")) {
-				continue;
-			}
-			for (int i = 8; i < fields.length; i++) {
-				String range = fields[i];
-				if (range.isEmpty() || range.startsWith("[")) {
-					continue;
-				}
-				int dash = range.indexOf('-');
-				int low = Integer.parseInt((dash < 0) ? range : range.substring(0, dash));
-				int high = (dash < 0) ? low : Integer.parseInt(range.substring(dash + 1));
-				if (slot >= low && slot <= high) {
-					return true;
-				}
-			}
-		}
-		return false;
+	private static boolean claims(ClusterNode node, int slot) {
+		return ClusterView.parse(node.commands().clusterNodes()).myselfClaims(slot);
 	}
 
 }

@@ -6,21 +6,23 @@ import java.util.function.Supplier;
 /**
  * Polling helpers: cluster state converges by gossip, so tests wait for it instead of sleeping a fixed time.
  */
-final class Waits {
+public final class Waits {
 
-	static final Duration POLL_INTERVAL = Duration.ofMillis(50);
+	/** How long {@link #until} sleeps between two checks. */
+	public static final Duration POLL_INTERVAL = Duration.ofMillis(50);
 
 	private Waits() {
 	}
 
 	/**
 	 * Poll until the check returns {@code null} (meaning "done"); otherwise it returns the reason it is not done.
+	 * A check that throws counts as not done, with the exception as the reason.
 	 * @param timeout how long to wait
 	 * @param what what we wait for, for the exception message
 	 * @param check returns {@code null} when done, else a diagnostic
 	 * @throws IllegalStateException with the last diagnostic on timeout
 	 */
-	static void until(Duration timeout, String what, Supplier<String> check) {
+	public static void until(Duration timeout, String what, Supplier<String> check) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		String problem;
 		while (true) {
@@ -41,7 +43,12 @@ final class Waits {
 		}
 	}
 
-	static void sleep(Duration duration) {
+	/**
+	 * Sleep, turning an interrupt into an exception (with the thread's interrupt flag set again).
+	 * @param duration how long
+	 * @throws IllegalStateException if interrupted
+	 */
+	public static void sleep(Duration duration) {
 		try {
 			Thread.sleep(duration.toMillis());
 		}

@@ -9,6 +9,9 @@ import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 
+import dev.shardpubsub.test.ClusterView;
+import dev.shardpubsub.test.Waits;
+
 /**
  * Makes a cluster of freshly started nodes, from the host: slots spread evenly over the masters
  * ({@code CLUSTER ADDSLOTSRANGE}), every node introduced to the first ({@code CLUSTER MEET} with the bus port),
@@ -33,8 +36,8 @@ final class ContainerClusterBootstrap {
 			node.nodeId(node.commands().clusterMyId());
 		}
 		for (int i = 0; i < masters; i++) {
-			int low = i * ClusterNodesView.SLOTS / masters;
-			int high = (i + 1) * ClusterNodesView.SLOTS / masters - 1;
+			int low = i * ClusterView.SLOTS / masters;
+			int high = (i + 1) * ClusterView.SLOTS / masters - 1;
 			nodes.get(i).commands().clusterAddSlotsRange(Range.create(low, high));
 		}
 		ContainerRedisNode first = nodes.get(0);

@@ -8,7 +8,9 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 
+import dev.shardpubsub.test.ClusterNode;
 import dev.shardpubsub.test.ServerVersion;
+import dev.shardpubsub.test.Waits;
 
 /**
  * One server process of a {@link RedisClusterContainer}, reached from the host at {@link #host()}:{@link #port()}
@@ -16,9 +18,9 @@ import dev.shardpubsub.test.ServerVersion;
  * uses).
  * <p>
  * The node keeps one lazily opened Lettuce connection for {@link #commands()}. Its ports and node id survive a
- * {@link ContainerClusterOperations#restart(ContainerRedisNode) restart}.
+ * {@link ContainerClusterOperations#restart(ClusterNode) restart}.
  */
-public final class ContainerRedisNode {
+public final class ContainerRedisNode implements ClusterNode {
 
 	private final RedisClusterContainer container;
 
@@ -44,11 +46,13 @@ public final class ContainerRedisNode {
 	}
 
 	/** @return the host the node is reached at (and announces), usually {@code 127.0.0.1} */
+	@Override
 	public String host() {
 		return this.uri.getHost();
 	}
 
 	/** @return the client port, the same inside the container and on the host */
+	@Override
 	public int port() {
 		return this.port;
 	}
@@ -69,21 +73,24 @@ public final class ContainerRedisNode {
 	}
 
 	/** @return the cluster node id (40 hex characters); stable across restarts */
+	@Override
 	public String nodeId() {
 		return this.nodeId;
 	}
 
 	/** @return whether the process is running (a paused process counts as running) */
+	@Override
 	public boolean isRunning() {
 		return this.running;
 	}
 
-	/** @return whether the process was stopped with {@code SIGSTOP} by {@link ContainerClusterOperations#pause} */
+	/** @return whether the process was stopped with {@code SIGSTOP} by {@link ContainerClusterOperations#pause(ClusterNode)} */
 	public boolean isPaused() {
 		return this.paused;
 	}
 
 	/** @return whether the node is running and not paused, so it answers commands */
+	@Override
 	public boolean isLive() {
 		return this.running && !this.paused;
 	}
@@ -93,14 +100,13 @@ public final class ContainerRedisNode {
 	 * role the rest of the cluster remembers for it.
 	 * @return {@code true} for a master
 	 */
+	@Override
 	public boolean isMaster() {
 		if (isLive()) {
 			List<Object> role = commands().role();
 			return "master".equals(String.valueOf(role.get(0)));
 		}
-		ClusterNodesView view = this.container.operations().currentView();
-		ClusterNodesView.Entry entry = view.entry(this.nodeId);
-		return entry != null && entry.isMaster();
+		return this.container.operations().currentView().isMaster(this.nodeId);
 	}
 
 	/** @return the server's name and version, from {@code INFO server} */
@@ -113,6 +119,7 @@ public final class ContainerRedisNode {
 	 * paused node: they would wait for the command timeout.
 	 * @return the commands
 	 */
+	@Override
 	public synchronized RedisCommands<String, String> commands() {
 		if (this.connection == null || !this.connection.isOpen()) {
 			RedisClient client = this.container.client();
@@ -127,6 +134,7 @@ public final class ContainerRedisNode {
 	 * @param lines how many lines
 	 * @return the lines
 	 */
+	@Override
 	public String logTail(int lines) {
 		String[] all = this.container.getLogs().split("\n");
 		StringBuilder tail = new StringBuilder();
@@ -149,14 +157,8 @@ public final class ContainerRedisNode {
 	}
 
 	void awaitReady(Duration timeout) {
-		Waits.until(timeout, "node " + address() + " to answer PING", () -> {
-			try {
-				return "PONG".equals(commands().ping()) ? null : "no PONG";
-			}
-			catch (RuntimeException ex) {
-				return ex.toString();
-			}
-		});
+		Waits.until(timeout, "node " + address() + " to answer PING",
+				() -> "PONG".equals(commands().ping()) ? null : "no PONG");
 	}
 
 	synchronized void closeConnection() {

@@ -261,7 +261,7 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	 * @param slot a slot
 	 * @param target the new owner
 	 * @return how many keys moved
-	 * @see ContainerClusterOperations#migrateSlot(int, ContainerRedisNode)
+	 * @see ContainerClusterOperations#migrateSlot(int, dev.shardpubsub.test.ClusterNode)
 	 */
 	public int migrateSlot(int slot, ContainerRedisNode target) {
 		return operations().migrateSlot(slot, target);
@@ -270,7 +270,7 @@ public class RedisClusterContainer extends GenericContainer<RedisClusterContaine
 	/**
 	 * @param master the master to demote
 	 * @return the promoted replica
-	 * @see ContainerClusterOperations#failover(ContainerRedisNode)
+	 * @see ContainerClusterOperations#failover(dev.shardpubsub.test.ClusterNode)
 	 */
 	public ContainerRedisNode failover(ContainerRedisNode master) {
 		return operations().failover(master);

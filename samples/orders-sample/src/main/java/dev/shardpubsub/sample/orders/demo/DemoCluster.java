@@ -22,6 +22,7 @@ import io.lettuce.core.cluster.SlotHash;
 
 import dev.shardpubsub.test.EmbeddedRedisCluster;
 import dev.shardpubsub.test.RedisNode;
+import dev.shardpubsub.test.Waits;
 
 /**
  * The cluster the demo runs against and what it does to it: the embedded one (the test kit's
@@ -360,13 +361,7 @@ final class DemoCluster implements AutoCloseable {
 	}
 
 	static void sleep(long millis) {
-		try {
-			Thread.sleep(millis);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted", ex);
-		}
+		Waits.sleep(Duration.ofMillis(millis));
 	}
 
 	@Override
