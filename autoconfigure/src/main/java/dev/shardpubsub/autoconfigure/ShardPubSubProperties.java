@@ -146,11 +146,12 @@ public class ShardPubSubProperties {
 		/**
 		 * How often every master is asked for the slots it is importing or migrating (CLUSTER NODES), so that a
 		 * subscription is made ahead on the importing master of a slot whose keys are being migrated and is in
-		 * place at the hand-over (make-before-break; 50ms is a good value). A migration shorter than this may be
-		 * handed over unseen; its subscriptions then move on the server's push. Costs one CLUSTER NODES per master
-		 * per period. 0 (the default for now) turns it off: moves are followed from the servers' pushes only.
+		 * place at the hand-over (make-before-break). A migration shorter than this (an empty slot, a few hundred
+		 * keys) may be handed over unseen; its subscriptions then move on the server's push. Costs one CLUSTER NODES
+		 * per master per period: raise it on clusters with many masters. 0 turns it off: moves are then followed
+		 * from the servers' pushes only.
 		 */
-		private Duration migrationCheckPeriod = Duration.ZERO;
+		private Duration migrationCheckPeriod = Duration.ofMillis(50);
 
 		public Duration getRefreshPeriod() {
 			return this.refreshPeriod;

@@ -47,8 +47,7 @@ import static org.awaitility.Awaitility.await;
  * exactly once.
  */
 @EmbeddedCluster(masters = 3, replicasPerMaster = 1)
-@SpringBootTest(classes = ReconcileIntegrationTests.App.class,
-		properties = { "spring.data.redis.timeout=5s", "shard-pubsub.topology.migration-check-period=50ms" })
+@SpringBootTest(classes = ReconcileIntegrationTests.App.class, properties = "spring.data.redis.timeout=5s")
 class ReconcileIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
@@ -160,7 +159,7 @@ class ReconcileIntegrationTests {
 		try (SteadyPublishing steady = new SteadyPublishing(channel)) {
 			Thread.sleep(300);
 			this.cluster.operations().beginSlotMigration(slot, target);
-			// Seen by the migration check (every 200 ms): subscribed ahead on the importing master.
+			// Seen by the migration check (every 50 ms): subscribed ahead on the importing master.
 			awaitSubscribedOn(target, List.of(channel));
 			Thread.sleep(300);
 			assertThat(this.cluster.operations().finishSlotMigration(slot, target)).isEqualTo(300);
