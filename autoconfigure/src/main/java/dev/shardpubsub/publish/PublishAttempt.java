@@ -1,16 +1,24 @@
 package dev.shardpubsub.publish;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Future;
 
+import io.lettuce.core.protocol.RedisCommand;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One message on its way: the {@code SPUBLISH} that carries it now (sent on a cluster connection, routed by Lettuce
  * to the node its view names for the slot), and the future the caller holds. A message stranded on a lost node
- * connection is sent again and its earlier command cancelled, which Lettuce then never writes: the caller's future
- * completes with the answer of exactly one command.
+ * connection is sent again, and its earlier command is {@link #discard(RedisCommand) discarded} first: the caller's
+ * future completes with the answer of exactly one command, and the message goes out once.
+ * <p>
+ * Discarding completes the command Lettuce queued, not only the future it handed out. Lettuce queues a cluster
+ * command in a wrapper that follows redirects, and that wrapper counts as done only once it is completed itself:
+ * cancelling the future inside it does not stop Lettuce from writing it when the lost connection comes back (the
+ * node restarted), nor from routing it to the slot's new owner when that connection is closed. Lettuce writes no
+ * command that is done.
  */
 final class PublishAttempt {
 
@@ -27,6 +35,8 @@ final class PublishAttempt {
 	private @Nullable PublishNode node;
 
 	private @Nullable CompletableFuture<Long> command;
+
+	private @Nullable RedisCommand<?, ?, Long> queued;
 
 	private long sentNanos;
 
@@ -96,13 +106,16 @@ final class PublishAttempt {
 	 * @param connection the connection it was sent on
 	 * @param node the node the view named for the slot, or {@code null}
 	 * @param command the command's future
+	 * @param queued the command as Lettuce queued it (what {@code dispatch} returned), to {@link #discard discard}
+	 * it
 	 * @param nanos when it was sent
 	 */
 	synchronized void sent(Object connection, @Nullable PublishNode node, CompletableFuture<Long> command,
-			long nanos) {
+			RedisCommand<?, ?, Long> queued, long nanos) {
 		this.connection = connection;
 		this.node = node;
 		this.command = command;
+		this.queued = queued;
 		this.sentNanos = nanos;
 		this.orphanedBy = null;
 		if (this.firstSentNanos == 0) {
@@ -122,6 +135,7 @@ final class PublishAttempt {
 			return false;
 		}
 		this.command = null;
+		this.queued = null;
 		this.orphanedBy = error;
 		return true;
 	}
@@ -157,14 +171,15 @@ final class PublishAttempt {
 	 * @param error the failure
 	 */
 	void fail(Throwable error) {
-		CompletableFuture<Long> current;
+		RedisCommand<?, ?, Long> current;
 		synchronized (this) {
-			current = this.command;
+			current = this.queued;
 			this.command = null;
+			this.queued = null;
 			this.orphanedBy = null;
 		}
 		if (current != null) {
-			current.cancel(false);
+			discard(current);
 		}
 		complete(null, error);
 	}
@@ -181,6 +196,7 @@ final class PublishAttempt {
 			return false;
 		}
 		this.command = null;
+		this.queued = null;
 		return complete(receivers, error);
 	}
 
@@ -194,27 +210,31 @@ final class PublishAttempt {
 			return false;
 		}
 		this.command = null;
+		this.queued = null;
 		this.resends++;
 		return true;
 	}
 
 	/**
-	 * Take the message off its current command so that it can be sent again: the command is cancelled (Lettuce
-	 * skips a cancelled command it has not written yet). If the command ended meanwhile, the caller gets its answer
-	 * instead.
+	 * Take the message off its current command so that it can be sent again: the command is
+	 * {@link #discard(RedisCommand) discarded}, so Lettuce never writes it (again). If the command ended meanwhile,
+	 * the caller gets its answer instead.
 	 * @return whether the message must be sent again
 	 */
 	boolean withdraw() {
 		CompletableFuture<Long> current;
+		RedisCommand<?, ?, Long> queued;
 		synchronized (this) {
 			current = this.command;
-			if (current == null || current.isDone()) {
+			queued = this.queued;
+			if (current == null || queued == null || current.isDone()) {
 				return false;
 			}
 			this.command = null;
+			this.queued = null;
 			this.resends++;
 		}
-		if (current.cancel(false)) {
+		if (discard(queued)) {
 			return true;
 		}
 		// The answer came between the check and the cancel: it is the caller's.
@@ -228,6 +248,18 @@ final class PublishAttempt {
 			complete(null, ex);
 		}
 		return false;
+	}
+
+	/**
+	 * Complete a command as Lettuce queued it, with a {@link CancellationException}, unless it is done: Lettuce then
+	 * neither writes it (a command it holds for a lost connection, written when that connection is back) nor sends
+	 * it on to another node (what it holds for a connection it closes is routed again). If it was written already,
+	 * its answer is read and dropped.
+	 * @param queued what the connection's {@code dispatch} returned
+	 * @return whether this completed the command's future, i.e. it had no answer yet
+	 */
+	static boolean discard(RedisCommand<?, ?, ?> queued) {
+		return queued.completeExceptionally(new CancellationException("Discarded by the publisher"));
 	}
 
 	private boolean complete(@Nullable Long receivers, @Nullable Throwable error) {

@@ -28,6 +28,10 @@ import dev.shardpubsub.publish.StuckPublishes.Decision;
  * answer ({@link StuckPublishes} decides what they need) and refreshes the client's topology, sends stranded
  * messages again, or renews the connection. It costs nothing while every publish is answered in time.
  * <p>
+ * A message is sent again only once the command that carried it is {@link PublishAttempt#withdraw() withdrawn}:
+ * completed where Lettuce holds it, so that Lettuce never writes it, neither when the lost connection comes back
+ * nor on the connection that a renewal replaced (which is closed once no publish waits on it any more).
+ * <p>
  * Refreshes (Lettuce's {@code refreshPartitionsAsync()}, which also updates the view of everything else using the
  * client): every 100 ms while a publish waits on a lost connection; while publishes wait on an open one, at most
  * one every 500 ms, one more 200 ms later, and one when a publish that waited is answered (at most one every
@@ -213,7 +217,8 @@ final class PublishRecovery implements StuckPublishes.Connections, AutoCloseable
 
 	/**
 	 * Open a new cluster connection and, once it reaches the owners of the stranded publishes' slots, make it the
-	 * publisher's connection and send them again on it. One at a time, with a growing pause after a failure.
+	 * publisher's connection and send them again on it (their commands on the replaced connection are withdrawn
+	 * first). One at a time, with a growing pause after a failure.
 	 */
 	private void renew(List<PublishAttempt> stranded) {
 		long now = System.nanoTime();

@@ -14,6 +14,12 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
@@ -36,14 +42,18 @@ import dev.shardpubsub.node.LettuceSupport;
  * reconnect to that address (and fails the one command it was reading an answer for). These publishes are sent
  * again to the slot's new master as soon as a topology refresh (every 100 ms while they wait) names it. A node
  * writes its answer before it passes a message on to its shard, so a message the crashed node did not answer
- * reached nobody: sent again, it is delivered once. Publishes still waiting when the command timeout
- * ({@code spring.data.redis.timeout}) runs out fail with Lettuce's timeout.</li>
+ * reached nobody: sent again, it is delivered once. The command Lettuce holds for the crashed node is completed
+ * before the message is sent again, so Lettuce drops it: it is not written when the node comes back (as a
+ * replica, which would pass it on to its new master: a second copy), nor routed to the new master when Lettuce
+ * closes its connection to the old one. Publishes still waiting when the command timeout
+ * ({@code spring.data.redis.timeout}) runs out fail with Lettuce's timeout, and are dropped likewise.</li>
  * <li>A master handing over to its replica ({@code CLUSTER FAILOVER}) holds publishes until the replica took over,
  * then answers them as a replica and passes them on to its new master over the cluster bus: they are delivered
  * there, and are not sent again. The topology is refreshed when they are answered (and while they wait), so that
  * the next publishes go straight to the new master. A frozen master's publishes likewise wait for it.</li>
  * <li>A connection to a node that is back but that Lettuce has not reconnected yet (its reconnect delay grows up
- * to 30 s) is renewed when publishes wait on it.</li>
+ * to 30 s) is renewed when publishes wait on it. The publishes sent again on the new connection are completed on
+ * the old one first, so they are not written when the old one reconnects.</li>
  * </ul>
  * Without publishes waiting during a hand-over, the client's view follows the topology watcher's refresh
  * ({@code shard-pubsub.topology.refresh-period}, or at once when a listener's subscription on that node is
@@ -119,19 +129,30 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 	 */
 	void send(PublishAttempt attempt, StatefulRedisClusterConnection<String, byte[]> connection) {
 		PublishNode node = owner(connection, attempt.slot());
-		CompletableFuture<Long> command;
+		// What connection.async().spublish() does, but keeping what Lettuce queued: that is what must be completed
+		// for Lettuce to drop the command when the message is sent again.
+		CommandArgs<String, byte[]> args = new CommandArgs<>(LettuceSupport.CODEC).addKey(attempt.channel())
+			.addValue(attempt.payload());
+		AsyncCommand<String, byte[], Long> command = new AsyncCommand<>(
+				new Command<>(CommandType.SPUBLISH, new IntegerOutput<>(LettuceSupport.CODEC), args));
+		RedisCommand<String, byte[], Long> queued;
 		try {
-			command = connection.async().spublish(attempt.channel(), attempt.payload()).toCompletableFuture();
+			queued = connection.dispatch(command);
 		}
 		catch (RuntimeException ex) {
-			command = CompletableFuture.failedFuture(ex);
+			command.completeExceptionally(ex);
+			queued = command;
 		}
-		attempt.sent(connection, node, command, System.nanoTime());
+		attempt.sent(connection, node, command, queued, System.nanoTime());
 		this.inFlight.add(attempt);
-		CompletableFuture<Long> sent = command;
+		RedisCommand<String, byte[], Long> queuedCommand = queued;
 		command.whenComplete((receivers, error) -> {
+			if (error != null) {
+				// Failed without an answer (e.g. it timed out): Lettuce must not write it later.
+				PublishAttempt.discard(queuedCommand);
+			}
 			if (causedBy(error, PartitionSelectorException.class) && attempt.resends() == 0
-					&& attempt.release(sent)) {
+					&& attempt.release(command)) {
 				// The client's view has no owner for the slot (it was uncovered when last seen): look again, once.
 				this.client.get().refreshPartitionsAsync().whenComplete((ignored, failure) -> {
 					StatefulRedisClusterConnection<String, byte[]> current = this.connection;
@@ -145,11 +166,11 @@ public class ShardPublisher implements SmartLifecycle, DisposableBean {
 				});
 				return;
 			}
-			if (isConnectionFailure(error) && this.recovery != null && attempt.orphan(sent, error)) {
+			if (isConnectionFailure(error) && this.recovery != null && attempt.orphan(command, error)) {
 				// The connection broke before the node answered: the watchdog sends it again.
 				return;
 			}
-			if (attempt.ended(sent, receivers, error)) {
+			if (attempt.ended(command, receivers, error)) {
 				this.inFlight.remove(attempt);
 				PublishRecovery watchdog = this.recovery;
 				if (watchdog != null && error == null) {

@@ -24,7 +24,8 @@ import org.jspecify.annotations.Nullable;
  * ({@link #URGENT_REFRESH_NANOS}); once the view names another owner for the slot and the current connection
  * reaches it, the message is {@link Decision#resend() sent again} there. A crashed node answered none of those
  * commands, and a node writes its answer to the client before it passes the message on to the rest of its shard,
- * so none of them was delivered.</li>
+ * so none of them was delivered. The commands Lettuce still holds are {@link PublishAttempt#withdraw() withdrawn},
+ * so that they are not written when the node comes back.</li>
  * <li>its connection is lost and the view still names the same node: if the node is back while Lettuce waits to
  * reconnect (its reconnect delay grows up to 30 s), the connection is {@link Decision#renew() renewed}: a new
  * cluster connection that reaches the owner carries the message.</li>

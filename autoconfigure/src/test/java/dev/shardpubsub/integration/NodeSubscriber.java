@@ -26,6 +26,8 @@ final class NodeSubscriber implements AutoCloseable {
 
 	private final Map<Integer, AtomicInteger> received = new ConcurrentHashMap<>();
 
+	private final Map<Integer, Long> firstReceivedNanos = new ConcurrentHashMap<>();
+
 	private final AtomicLong droppedAtNanos = new AtomicLong();
 
 	private final AtomicInteger drops = new AtomicInteger();
@@ -39,8 +41,9 @@ final class NodeSubscriber implements AutoCloseable {
 			@Override
 			public void smessage(String channel, String message) {
 				if (message.startsWith("seq-")) {
-					NodeSubscriber.this.received
-						.computeIfAbsent(Integer.valueOf(message.substring(4)), (key) -> new AtomicInteger())
+					Integer number = Integer.valueOf(message.substring(4));
+					NodeSubscriber.this.firstReceivedNanos.putIfAbsent(number, System.nanoTime());
+					NodeSubscriber.this.received.computeIfAbsent(number, (key) -> new AtomicInteger())
 						.incrementAndGet();
 				}
 			}
@@ -97,6 +100,15 @@ final class NodeSubscriber implements AutoCloseable {
 	int count(int number) {
 		AtomicInteger count = this.received.get(number);
 		return (count != null) ? count.get() : 0;
+	}
+
+	/**
+	 * When a message was first received.
+	 * @param number the message's number
+	 * @return its first arrival ({@link System#nanoTime()}), or 0 if it was not received
+	 */
+	long firstReceivedNanos(int number) {
+		return this.firstReceivedNanos.getOrDefault(number, 0L);
 	}
 
 	/** @return the numbers received more than once */

@@ -32,7 +32,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Asserted: every publish succeeds; every message published after the failover completed reaches the subscriber
  * on the new master exactly once; no subscriber receives a message twice; no message whose publish succeeded is
  * missing from all subscribers (the loss around the failover itself is bounded by {@link #LOSS_BOUND}); and the
- * time during which the publisher still sends to the old master after the failover is bounded.
+ * time during which the publisher still sends to the old master after the failover is bounded. A crashed master
+ * is also restarted while the publishing goes on: the messages that were sent again to its replica while it was
+ * down must not reach the subscribers a second time when the publisher's connection to it comes back.
  * <p>
  * The application has no {@code @ShardListener}: nothing but the publisher itself notices the failover (besides
  * the topology watcher's periodic refresh).
@@ -49,6 +51,9 @@ class PublisherFailoverIntegrationTests {
 
 	/** How long a publish sent after a crashed master was replaced may take. */
 	private static final Duration PUBLISH_AFTER_PROMOTION_BOUND = Duration.ofMillis(1000);
+
+	/** What a dying master passed on reaches its replica's subscribers within this long after the kill. */
+	private static final long DYING_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
 	@RegisterExtension
 	static final NodeSubscribers subscribers = new NodeSubscribers();
@@ -100,38 +105,90 @@ class PublisherFailoverIntegrationTests {
 
 	@Test
 	void killedMasterWhilePublishing() throws Exception {
-		String channel = "crash:{publisher}";
+		whileACrashedMasterFailsOver("crash:{publisher}", (crash) -> {
+			SequencePublishing publishing = crash.publishing();
+			NodeSubscriber follower = crash.follower();
+			int firstAfter = publishOnAndStop(publishing);
+			Map<Integer, Outcome> outcomes = publishing.outcomes();
+			long slowest = outcomes.entrySet().stream().filter((entry) -> entry.getKey() >= firstAfter)
+				.mapToLong((entry) -> entry.getValue().millis()).max().orElse(0);
+			long lastDone = outcomes.entrySet().stream().filter((entry) -> entry.getKey() < firstAfter)
+				.mapToLong((entry) -> entry.getValue().doneNanos).max().orElse(crash.promotedAt());
+			// Redis 7.2+ and Valkey drop the replica's subscribers when it is promoted: the push dates it.
+			String sincePromotion = (follower.droppedAtNanos() != 0)
+					? ", " + millis(lastDone - follower.droppedAtNanos()) + " ms after the promotion" : "";
+			report("kill -9", outcomes, firstAfter, List.of(follower), crash.after(), "slowest publish after the "
+					+ "failover " + slowest + " ms; the publishes held during the outage ended "
+					+ millis(lastDone - crash.promotedAt()) + " ms after the failover completed" + sincePromotion);
+			assertDelivery(outcomes, firstAfter, List.of(follower), crash.after());
+			assertThat(Duration.ofMillis(slowest)).as("the slowest publish sent after the failover completed")
+				.isLessThanOrEqualTo(PUBLISH_AFTER_PROMOTION_BOUND);
+		});
+	}
+
+	@Test
+	void killedMasterRestartedWhilePublishing() throws Exception {
+		// Another shard than the other tests' channels: they find their master as the cluster started it.
+		whileACrashedMasterFailsOver("restart:{restarted}", (crash) -> {
+			SequencePublishing publishing = crash.publishing();
+			int firstAfter = publishing.next();
+			this.cluster.operations().restart(crash.master());
+			long down = System.nanoTime() - crash.killedAt();
+			// Lettuce doubles its reconnect delay after each attempt: the publisher's link to the old master
+			// reconnects within about as long again as the node was down, and writes what it still holds.
+			Thread.sleep(millis(down) + 1000);
+			assertThat(publishing.stop(10_000)).as("every publish ended").isTrue();
+			Thread.sleep(500);
+			Map<Integer, Outcome> outcomes = publishing.outcomes();
+			List<Integer> twice = crash.follower().duplicates();
+			// No replica is promoted within the node timeout (1 s): a copy received within 500 ms of the kill came
+			// from the dying master, which passed it on but whose answer the publisher never read.
+			long fromDyingMaster = twice.stream()
+				.filter((number) -> crash.follower().firstReceivedNanos(number) - crash.killedAt() < DYING_NANOS)
+				.count();
+			report("kill -9 and restart", outcomes, firstAfter, List.of(crash.follower()), crash.after(),
+					crash.after().duplicates().size() + " received twice on the new master, " + twice.size()
+							+ " by the subscriber that followed the replica (" + fromDyingMaster + " first received "
+							+ "within 500 ms of the kill); the restarted node was down " + millis(down)
+							+ " ms; its SPUBLISH since its restart: " + spublishStats(crash.master()));
+			assertDelivery(outcomes, firstAfter, List.of(crash.follower()), crash.after());
+		});
+	}
+
+	/**
+	 * Publish a sequence on a channel, {@code kill -9} its master and wait until its replica took over; then
+	 * subscribe on the new master and run the test. The killed master is started again at the end if the test did
+	 * not.
+	 * @param channel the channel
+	 * @param test what to do once the failover completed
+	 */
+	private void whileACrashedMasterFailsOver(String channel, CrashTest test) throws Exception {
 		RedisNode master = this.cluster.ownerOfChannel(channel);
 		RedisNode replica = this.cluster.operations().replicasOf(master).get(0);
 		this.publisher.publish(channel, "warm-up");
 		try (NodeSubscriber follower = subscribers.following(replica, channel);
 				SequencePublishing publishing = new SequencePublishing(this.publisher, channel)) {
 			Thread.sleep(300);
+			long killedAt = System.nanoTime();
 			this.cluster.operations().kill(master);
 			RedisNode promoted = this.cluster.operations().awaitFailoverOf(master);
 			assertThat(promoted).isSameAs(replica);
 			long promotedAt = System.nanoTime();
 			try (NodeSubscriber after = subscribers.on(promoted, channel)) {
-				int firstAfter = publishOnAndStop(publishing);
-				Map<Integer, Outcome> outcomes = publishing.outcomes();
-				long slowest = outcomes.entrySet().stream().filter((entry) -> entry.getKey() >= firstAfter)
-					.mapToLong((entry) -> entry.getValue().millis()).max().orElse(0);
-				long lastDone = outcomes.entrySet().stream().filter((entry) -> entry.getKey() < firstAfter)
-					.mapToLong((entry) -> entry.getValue().doneNanos).max().orElse(promotedAt);
-				// Redis 7.2+ and Valkey drop the replica's subscribers when it is promoted: the push dates it.
-				String sincePromotion = (follower.droppedAtNanos() != 0)
-						? ", " + millis(lastDone - follower.droppedAtNanos()) + " ms after the promotion" : "";
-				report("kill -9", outcomes, firstAfter, List.of(follower), after, "slowest publish after the failover "
-						+ slowest + " ms; the publishes held during the outage ended " + millis(lastDone - promotedAt)
-						+ " ms after the failover completed" + sincePromotion);
-				assertDelivery(outcomes, firstAfter, List.of(follower), after);
-				assertThat(Duration.ofMillis(slowest)).as("the slowest publish sent after the failover completed")
-					.isLessThanOrEqualTo(PUBLISH_AFTER_PROMOTION_BOUND);
+				test.run(new Crash(master, killedAt, promotedAt, publishing, follower, after));
 			}
 		}
 		finally {
-			this.cluster.operations().restart(master);
+			if (!master.isRunning()) {
+				this.cluster.operations().restart(master);
+			}
 		}
+	}
+
+	/** @return the node's {@code SPUBLISH} statistics since it started, e.g. {@code calls=0,...,rejected_calls=63} */
+	private static String spublishStats(RedisNode node) {
+		return node.commands().info("commandstats").lines().filter((line) -> line.startsWith("cmdstat_spublish:"))
+			.map((line) -> line.substring(line.indexOf(':') + 1).trim()).findFirst().orElse("none");
 	}
 
 	/**
@@ -190,6 +247,28 @@ class PublisherFailoverIntegrationTests {
 
 	private static long millis(long nanos) {
 		return TimeUnit.NANOSECONDS.toMillis(nanos);
+	}
+
+	/**
+	 * A master killed while a sequence was published on its channel, after its replica took over.
+	 *
+	 * @param master the killed master
+	 * @param killedAt when it was killed
+	 * @param promotedAt when the cluster agreed on its replica's promotion
+	 * @param publishing the publishing, still under way
+	 * @param follower the subscriber on the replica, since before the kill
+	 * @param after the subscriber on the new master, since the promotion
+	 */
+	private record Crash(RedisNode master, long killedAt, long promotedAt, SequencePublishing publishing,
+			NodeSubscriber follower, NodeSubscriber after) {
+
+	}
+
+	@FunctionalInterface
+	private interface CrashTest {
+
+		void run(Crash crash) throws Exception;
+
 	}
 
 	@SpringBootConfiguration

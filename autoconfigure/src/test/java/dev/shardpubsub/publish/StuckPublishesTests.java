@@ -12,6 +12,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.CommandWrapper;
+import io.lettuce.core.protocol.RedisCommand;
 import org.junit.jupiter.api.Test;
 
 import dev.shardpubsub.publish.StuckPublishes.Decision;
@@ -131,14 +138,16 @@ class StuckPublishesTests {
 	}
 
 	@Test
-	void aWithdrawnCommandIsCancelledAndItsLateEndIgnored() {
+	void aWithdrawnCommandIsCompletedWhereLettuceQueuedItAndItsLateEndIgnored() {
 		PublishAttempt attempt = sent(OLD_MASTER, 0);
 		CompletableFuture<Long> first = command(attempt);
+		assertThat(this.queued.get(attempt).isDone()).isFalse();
 		assertThat(attempt.withdraw()).isTrue();
 		assertThat(first).isCancelled();
+		assertThat(this.queued.get(attempt).isDone()).as("what Lettuce would still write").isTrue();
 		assertThat(attempt.ended(first, null, new CancellationException())).isFalse();
-		CompletableFuture<Long> second = new CompletableFuture<>();
-		attempt.sent(this.connection, NEW_MASTER, second, 10 * MS);
+		AsyncCommand<String, String, Long> second = spublish();
+		attempt.sent(this.connection, NEW_MASTER, second, new QueuedCommand<>(second), 10 * MS);
 		assertThat(attempt.resends()).isEqualTo(1);
 		assertThat(attempt.ended(second, 1L, null)).isTrue();
 		assertThat(attempt.result()).isCompletedWithValue(1L);
@@ -164,14 +173,63 @@ class StuckPublishesTests {
 		assertThat(attempt.adopt()).isFalse();
 	}
 
+	@Test
+	void aFailedPublishIsDiscarded() {
+		AsyncCommand<String, String, Long> command = spublish();
+		QueuedCommand<String, String, Long> queued = new QueuedCommand<>(command);
+		assertThat(PublishAttempt.discard(queued)).isTrue();
+		assertThat(queued.isDone()).isTrue();
+		assertThat(command).isCancelled();
+		assertThat(PublishAttempt.discard(queued)).isFalse();
+	}
+
 	private final Map<PublishAttempt, CompletableFuture<Long>> commands = new HashMap<>();
+
+	private final Map<PublishAttempt, RedisCommand<?, ?, Long>> queued = new HashMap<>();
 
 	private PublishAttempt sent(PublishNode node, long nanos) {
 		PublishAttempt attempt = new PublishAttempt("channel", "payload".getBytes(StandardCharsets.UTF_8), 42);
-		CompletableFuture<Long> command = new CompletableFuture<>();
+		AsyncCommand<String, String, Long> command = spublish();
+		QueuedCommand<String, String, Long> queuedCommand = new QueuedCommand<>(command);
 		this.commands.put(attempt, command);
-		attempt.sent(this.connection, node, command, nanos);
+		this.queued.put(attempt, queuedCommand);
+		attempt.sent(this.connection, node, command, queuedCommand, nanos);
 		return attempt;
+	}
+
+	private static AsyncCommand<String, String, Long> spublish() {
+		return new AsyncCommand<>(new Command<>(CommandType.SPUBLISH, new IntegerOutput<>(StringCodec.UTF8)));
+	}
+
+	/**
+	 * What Lettuce queues for a cluster connection (its package-private {@code ClusterCommand}): done only once it
+	 * is completed itself, whatever happened to the future it wraps.
+	 */
+	private static final class QueuedCommand<K, V, T> extends CommandWrapper<K, V, T> {
+
+		private volatile boolean completed;
+
+		QueuedCommand(RedisCommand<K, V, T> command) {
+			super(command);
+		}
+
+		@Override
+		public void complete() {
+			super.complete();
+			this.completed = true;
+		}
+
+		@Override
+		public boolean completeExceptionally(Throwable throwable) {
+			this.completed = true;
+			return super.completeExceptionally(throwable);
+		}
+
+		@Override
+		public boolean isDone() {
+			return this.completed;
+		}
+
 	}
 
 	private CompletableFuture<Long> command(PublishAttempt attempt) {
