@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +97,7 @@ class PublisherFailoverIntegrationTests {
 					.mapToLong((outcome) -> outcome.sentNanos - demotedAt).max().orElse(0);
 				report("CLUSTER FAILOVER", outcomes, firstAfter, List.of(before, follower), after,
 						"last publish sent to the demoted master " + millis(lastStale) + " ms after its demotion");
-				assertDelivery(outcomes, firstAfter, List.of(before, follower), after);
+				assertDelivery(outcomes, firstAfter, List.of(before, follower), after, (number) -> false);
 				assertThat(Duration.ofNanos(lastStale)).as("publishing to the demoted master after its demotion")
 					.isLessThanOrEqualTo(STALE_ROUTE_BOUND);
 			}
@@ -120,7 +121,7 @@ class PublisherFailoverIntegrationTests {
 			report("kill -9", outcomes, firstAfter, List.of(follower), crash.after(), "slowest publish after the "
 					+ "failover " + slowest + " ms; the publishes held during the outage ended "
 					+ millis(lastDone - crash.promotedAt()) + " ms after the failover completed" + sincePromotion);
-			assertDelivery(outcomes, firstAfter, List.of(follower), crash.after());
+			assertDelivery(outcomes, firstAfter, List.of(follower), crash.after(), crash::passedOnByTheDyingMaster);
 			assertThat(Duration.ofMillis(slowest)).as("the slowest publish sent after the failover completed")
 				.isLessThanOrEqualTo(PUBLISH_AFTER_PROMOTION_BOUND);
 		});
@@ -141,17 +142,14 @@ class PublisherFailoverIntegrationTests {
 			Thread.sleep(500);
 			Map<Integer, Outcome> outcomes = publishing.outcomes();
 			List<Integer> twice = crash.follower().duplicates();
-			// No replica is promoted within the node timeout (1 s): a copy received within 500 ms of the kill came
-			// from the dying master, which passed it on but whose answer the publisher never read.
-			long fromDyingMaster = twice.stream()
-				.filter((number) -> crash.follower().firstReceivedNanos(number) - crash.killedAt() < DYING_NANOS)
-				.count();
+			long fromDyingMaster = twice.stream().filter(crash::passedOnByTheDyingMaster).count();
 			report("kill -9 and restart", outcomes, firstAfter, List.of(crash.follower()), crash.after(),
 					crash.after().duplicates().size() + " received twice on the new master, " + twice.size()
 							+ " by the subscriber that followed the replica (" + fromDyingMaster + " first received "
 							+ "within 500 ms of the kill); the restarted node was down " + millis(down)
 							+ " ms; its SPUBLISH since its restart: " + spublishStats(crash.master()));
-			assertDelivery(outcomes, firstAfter, List.of(crash.follower()), crash.after());
+			assertDelivery(outcomes, firstAfter, List.of(crash.follower()), crash.after(),
+					crash::passedOnByTheDyingMaster);
 		});
 	}
 
@@ -203,8 +201,12 @@ class PublisherFailoverIntegrationTests {
 		return firstAfter;
 	}
 
+	/**
+	 * @param mayComeTwice a message the publisher may send twice: one a crashed master passed on to its shard but
+	 * never answered, so the publisher sent it again to the new master
+	 */
 	private void assertDelivery(Map<Integer, Outcome> outcomes, int firstAfter, List<NodeSubscriber> others,
-			NodeSubscriber after) {
+			NodeSubscriber after, Predicate<Integer> mayComeTwice) {
 		List<String> failed = new ArrayList<>();
 		List<Integer> lost = new ArrayList<>();
 		List<Integer> missedAfter = new ArrayList<>();
@@ -226,7 +228,7 @@ class PublisherFailoverIntegrationTests {
 			.isEmpty();
 		assertThat(after.duplicates()).as("received twice on the new master").isEmpty();
 		for (NodeSubscriber subscriber : others) {
-			assertThat(subscriber.duplicates()).as("received twice").isEmpty();
+			assertThat(subscriber.duplicates()).as("received twice").filteredOn(mayComeTwice.negate()).isEmpty();
 		}
 		assertThat(lost.size()).as("published but received by nobody: %s", lost).isLessThanOrEqualTo(LOSS_BOUND);
 	}
@@ -261,6 +263,15 @@ class PublisherFailoverIntegrationTests {
 	 */
 	private record Crash(RedisNode master, long killedAt, long promotedAt, SequencePublishing publishing,
 			NodeSubscriber follower, NodeSubscriber after) {
+
+		/**
+		 * No replica is promoted within the node timeout (1 s): a message first received within 500 ms of the kill
+		 * came from the dying master, which passed it on but whose answer the publisher never read; sent again, it
+		 * comes twice (at-least-once for what a crashed node took without answering).
+		 */
+		boolean passedOnByTheDyingMaster(int number) {
+			return this.follower.firstReceivedNanos(number) - this.killedAt < DYING_NANOS;
+		}
 
 	}
 
