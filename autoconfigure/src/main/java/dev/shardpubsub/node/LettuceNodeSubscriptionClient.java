@@ -173,6 +173,21 @@ public class LettuceNodeSubscriptionClient implements NodeSubscriptionClient {
 	}
 
 	@Override
+	public long serverChannelCount(NodeAddress node) {
+		NodeLink link = this.links.get(node);
+		return (link != null) ? link.serverChannels() : -1;
+	}
+
+	@Override
+	public void reset(NodeAddress node, String reason) {
+		NodeLink link = this.links.get(node);
+		if (link != null) {
+			// Reported as lost when the connection is down (LostConnections), with this reason.
+			close(link, reason);
+		}
+	}
+
+	@Override
 	public void close() {
 		this.closed = true;
 		this.links.values().forEach((link) -> link.fail("shutting down", null));

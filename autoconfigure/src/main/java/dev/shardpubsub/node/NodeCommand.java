@@ -91,7 +91,7 @@ final class NodeCommand {
 	 * @param node the node asked, its own master when it is one
 	 * @return the master
 	 */
-	static NodeAddress masterIn(List<Object> reply, NodeAddress node) {
+	static NodeAddress masterIn(List<?> reply, NodeAddress node) {
 		if (reply.size() >= 3 && !"master".equals(text(reply.get(0)))) {
 			return new NodeAddress(text(reply.get(1)), Integer.parseInt(text(reply.get(2))));
 		}

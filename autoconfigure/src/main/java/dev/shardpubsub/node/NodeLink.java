@@ -64,6 +64,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	/** When the node last answered or pushed something (or the connection was made). */
 	private volatile long lastActivityNanos = System.nanoTime();
 
+	/** The shard channels of this connection, as the node counted them in its latest (un)subscribe message. */
+	private volatile long serverChannels;
+
 	NodeLink(NodeAddress node, NodeSubscriptionListener listener, long timeoutMillis) {
 		this.node = node;
 		this.listener = listener;
@@ -85,6 +88,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	void connected(StatefulRedisPubSubConnection<String, byte[]> connection) {
 		connection.addListener(this);
 		this.lastActivityNanos = System.nanoTime();
+		this.serverChannels = 0;
 		synchronized (this) {
 			this.connection = connection;
 			if (this.closed) {
@@ -125,6 +129,15 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	CompletableFuture<NodeAddress> master() {
 		NodeCommand command = new NodeCommand(NodeCommand.Kind.ROLE, List.of());
 		return enqueue(command, true).thenApply((ignored) -> command.master);
+	}
+
+	/**
+	 * How many shard channels the node holds for this connection, as it said in its latest {@code ssubscribe} or
+	 * {@code sunsubscribe} message (a reply or a push); {@code -1} while commands are queued or in flight.
+	 */
+	synchronized long serverChannels() {
+		return (this.connection == null || this.closed || !this.inFlight.isEmpty() || !this.queue.isEmpty()) ? -1
+				: this.serverChannels;
 	}
 
 	/**
@@ -264,12 +277,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 				timedOut(next);
 			}
 		});
-		if (next.kind == NodeCommand.Kind.ROLE) {
-			sendRole(next, target);
-			return;
-		}
-		if (next.kind == NodeCommand.Kind.PING) {
-			sendPing(next, target);
+		if (next.kind == NodeCommand.Kind.ROLE || next.kind == NodeCommand.Kind.PING) {
+			sendAlone(next, target);
 			return;
 		}
 		try {
@@ -293,28 +302,17 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void sendRole(NodeCommand command, StatefulRedisPubSubConnection<String, byte[]> target) {
+	/** A {@code ROLE} or a {@code PING}, alone on the wire. */
+	private void sendAlone(NodeCommand command, StatefulRedisPubSubConnection<String, byte[]> target) {
+		boolean role = command.kind == NodeCommand.Kind.ROLE;
 		try {
-			target.async().role().whenComplete((reply, error) -> {
-				if (error != null) {
-					finish(command, command.translate(error, this.node));
-					return;
+			RedisFuture<?> sent = role ? target.async().role() : target.async().ping();
+			sent.whenComplete((reply, error) -> {
+				if (error == null && role) {
+					command.master = NodeCommand.masterIn((List<?>) reply, this.node);
 				}
-				command.master = NodeCommand.masterIn(reply, this.node);
-				finish(command, null);
+				finish(command, (error != null) ? command.translate(error, this.node) : null);
 			});
-		}
-		catch (RuntimeException ex) {
-			finish(command, command.translate(ex, this.node));
-		}
-	}
-
-	private void sendPing(NodeCommand command, StatefulRedisPubSubConnection<String, byte[]> target) {
-		try {
-			target.async()
-				.ping()
-				.whenComplete((reply, error) -> finish(command,
-						(error != null) ? command.translate(error, this.node) : null));
 		}
 		catch (RuntimeException ex) {
 			finish(command, command.translate(ex, this.node));
@@ -361,12 +359,14 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	@Override
 	public void ssubscribed(String channel, long count) {
 		this.lastActivityNanos = System.nanoTime();
+		this.serverChannels = count;
 		confirm(true, channel);
 	}
 
 	@Override
 	public void sunsubscribed(String channel, long count) {
 		this.lastActivityNanos = System.nanoTime();
+		this.serverChannels = count;
 		if (!confirm(false, channel)) {
 			this.listener.onServerUnsubscribe(this.node, channel);
 		}

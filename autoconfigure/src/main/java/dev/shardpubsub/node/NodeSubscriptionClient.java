@@ -81,6 +81,25 @@ public interface NodeSubscriptionClient {
 	Set<NodeAddress> connectedNodes();
 
 	/**
+	 * How many shard channels a node holds for our connection, as it said itself in its latest {@code ssubscribe} or
+	 * {@code sunsubscribe} message (a reply or a push). The default does not know.
+	 * @param node the node
+	 * @return the count, or {@code -1} when unknown: no connection, or commands queued or in flight on it
+	 */
+	default long serverChannelCount(NodeAddress node) {
+		return -1;
+	}
+
+	/**
+	 * Close the connection to a node as if it had been lost: everything queued on it fails, and the listener is told
+	 * {@link NodeSubscriptionListener#onConnectionLost} with the reason. The default does nothing.
+	 * @param node the node
+	 * @param reason why
+	 */
+	default void reset(NodeAddress node, String reason) {
+	}
+
+	/**
 	 * Set what gives the instance of a channel name the application holds, so that names decoded from the nodes'
 	 * replies and kept (a connection records what it subscribed) share it instead of copying it. The default ignores
 	 * it.

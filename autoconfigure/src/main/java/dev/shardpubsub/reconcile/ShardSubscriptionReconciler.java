@@ -121,7 +121,7 @@ public class ShardSubscriptionReconciler
 		this.router = new SlotRouter(this, this.index, nodes, topology, (event) -> topology.publishLater(publisher, event),
 				retryBackOff, this.standby);
 		this.ahead = new AheadSubscriptions(this, this.index, nodes, topology, this.router);
-		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead);
+		this.events = new SlotEvents(this.index, this.router, this.standby, this.gate, topology, this.ahead, nodes);
 		// The standbys deferred while the first subscribes were under way, in one batch once every slot is held.
 		this.index.onAllHeld(() -> execute(() -> this.nodes.batch(this.standby::ensureAll)));
 		nodes.setListener(new NodeEvents(this.gate, topology));

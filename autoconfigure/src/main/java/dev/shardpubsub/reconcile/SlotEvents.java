@@ -15,6 +15,7 @@ import dev.shardpubsub.event.SlotOwnershipChangedEvent;
 import dev.shardpubsub.event.SubscriptionDroppedEvent;
 import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.cluster.SlotOwnerChange;
+import dev.shardpubsub.node.NodeSubscriptionClient;
 import dev.shardpubsub.topology.SlotOwnership;
 import dev.shardpubsub.topology.TopologyWatcher;
 
@@ -44,8 +45,11 @@ final class SlotEvents {
 	/** Slots held outside their owner's shard at the last check, and at how many checks in a row. */
 	private Map<Integer, Integer> misplaced = Map.of();
 
+	private final SubscriptionAudit audit;
+
 	SlotEvents(SubscriptionIndex index, SlotRouter router, StandbySubscriptions standby, MessageGate gate,
-			TopologyWatcher topology, AheadSubscriptions ahead) {
+			TopologyWatcher topology, AheadSubscriptions ahead, NodeSubscriptionClient nodes) {
+		this.audit = new SubscriptionAudit(index, nodes);
 		this.ahead = ahead;
 		this.index = index;
 		this.router = router;
@@ -199,7 +203,8 @@ final class SlotEvents {
 	/**
 	 * The backstop, every second: a settled slot held outside the shard that owns it in the current view, at three
 	 * checks in a row (a view that lags a move just made is refreshed by then), moves there, make before break, as if
-	 * the change had just been seen: a change no push or event reported, or one a move under way overtook.
+	 * the change had just been seen: a change no push or event reported, or one a move under way overtook. Then the
+	 * {@link SubscriptionAudit}.
 	 */
 	void verifyHolders() {
 		SlotOwnership view = this.topology.current();
@@ -221,6 +226,7 @@ final class SlotEvents {
 			this.router.reconcile(slot);
 		}
 		this.misplaced = misplaced;
+		this.audit.check();
 	}
 
 	/**

@@ -93,6 +93,8 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 
 	private final List<NodeAddress> released = new ArrayList<>();
 
+	private final List<NodeAddress> resets = new ArrayList<>();
+
 	private final List<NodeAddress> releasedWhileHolding = new ArrayList<>();
 
 	private final Set<NodeAddress> connected = new LinkedHashSet<>();
@@ -450,6 +452,38 @@ final class FakeNodeSubscriptionClient implements NodeSubscriptionClient {
 			if (holding != null && !holding.isEmpty()) {
 				this.releasedWhileHolding.add(node);
 			}
+		}
+	}
+
+	@Override
+	public long serverChannelCount(NodeAddress node) {
+		synchronized (this.monitor) {
+			boolean busy = this.held.stream().anyMatch((next) -> next.command().node().equals(node));
+			Set<String> channels = this.subscriptions.get(node);
+			return (busy || channels == null) ? -1 : channels.size();
+		}
+	}
+
+	@Override
+	public void reset(NodeAddress node, String reason) {
+		synchronized (this.monitor) {
+			this.resets.add(node);
+		}
+		dropConnection(node);
+	}
+
+	/**
+	 * The node loses a subscription without a push (what the subscription audit is for).
+	 */
+	void forget(NodeAddress node, String channel) {
+		synchronized (this.monitor) {
+			this.subscriptions.getOrDefault(node, new HashSet<>()).remove(channel);
+		}
+	}
+
+	List<NodeAddress> resets() {
+		synchronized (this.monitor) {
+			return List.copyOf(this.resets);
 		}
 	}
 

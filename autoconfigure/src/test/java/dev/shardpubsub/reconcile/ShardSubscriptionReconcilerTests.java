@@ -1079,6 +1079,25 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
+	void aNodeThatLostOurSubscriptionWithoutAPushGetsANewConnectionAndTheChannelIsSubscribedAgain() {
+		this.standby = true;
+		start();
+		RecordingSink sink = subscribeOrders("{a}x");
+		eventually().until(() -> this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		barrier();
+		// The node no longer has our subscription and said nothing: the audit (every second) sees its count fall
+		// short of ours twice in a row.
+		this.nodes.forget(C, "{a}x");
+		eventually().atMost(Duration.ofSeconds(10)).until(() -> this.nodes.resets().contains(C));
+		eventually().until(() -> this.nodes.subscribedOn(C).contains("{a}x")
+				|| this.nodes.subscribedOn(C_REPLICA).contains("{a}x"));
+		barrier();
+		assertThat(this.nodes.resets()).containsExactly(C);
+		assertThat(this.nodes.publish("{a}x", "after")).isGreaterThanOrEqualTo(1);
+		eventually().until(() -> sink.received().contains("{a}x=after@" + channel("{a}x").node()));
+	}
+
+	@Test
 	void subscribesAheadAgainWhenTheConnectionToTheImportingMasterIsLost() {
 		start();
 		RecordingSink sink = subscribeOrders("{a}x");
