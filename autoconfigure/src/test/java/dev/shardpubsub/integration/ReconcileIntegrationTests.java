@@ -2,8 +2,10 @@ package dev.shardpubsub.integration;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -364,13 +366,14 @@ class ReconcileIntegrationTests {
 	private void assertExactlyOnceAfterwards(String channel) {
 		List<String> sent = new ArrayList<>();
 		List<Long> receivers = new ArrayList<>();
+		Map<String, Long> spublishBefore = spublishCalls();
 		for (int i = 0; i < 20; i++) {
 			String payload = "after-" + System.nanoTime() + "-" + i;
 			sent.add(payload);
 			receivers.add(this.publisher.publish(channel, payload));
 		}
 		await().atMost(WAIT).untilAsserted(() -> assertThat(sent)
-			.as(() -> "received after the moves; " + whereIs(channel, receivers))
+			.as(() -> "received after the moves; " + whereIs(channel, receivers, spublishBefore))
 			.allMatch((payload) -> this.recorder.count(channel, payload) >= 1));
 		await().pollDelay(Duration.ofMillis(200)).atMost(WAIT).until(() -> true);
 		assertThat(sent).allMatch((payload) -> this.recorder.count(channel, payload) == 1);
@@ -381,20 +384,44 @@ class ReconcileIntegrationTests {
 	 * subscriber but our gate drops it, or nobody is subscribed where the slot is served) from a publisher that
 	 * reached a node without subscribers.
 	 */
-	private String whereIs(String channel, List<Long> receivers) {
+	private String whereIs(String channel, List<Long> receivers, Map<String, Long> spublishBefore) {
+		Map<String, Long> spublishAfter = spublishCalls();
 		StringBuilder where = new StringBuilder("publishes answered with receivers " + receivers + "; ours: "
-				+ states(List.of(channel)) + ", ignored " + this.reconciler.getIgnoredMessageCount() + "; servers:");
+				+ states(List.of(channel)) + ", ignored " + this.reconciler.getIgnoredMessageCount()
+				+ "; owner in our view: " + this.topology.current().owner(SlotHash.getSlot(channel)) + "; servers:");
 		for (RedisNode node : this.cluster.nodes()) {
 			try {
+				long spublished = spublishAfter.getOrDefault(node.address(), 0L)
+						- spublishBefore.getOrDefault(node.address(), 0L);
 				where.append(" ").append(node.address())
 					.append(node.execute("PUBSUB SHARDNUMSUB", channel))
-					.append(node.isMaster() ? " master" : " replica");
+					.append(node.isMaster() ? " master" : " replica (of " + node.execute("ROLE") + ")")
+					.append(", ran ").append(spublished).append(" SPUBLISH");
 			}
 			catch (RuntimeException ex) {
 				where.append(" ").append(node.address()).append(" ").append(ex.getMessage());
 			}
 		}
 		return where.append("; moves: ").append(this.moves).toString();
+	}
+
+	/** How many SPUBLISH each live node ran ({@code INFO commandstats}). */
+	private Map<String, Long> spublishCalls() {
+		Map<String, Long> calls = new HashMap<>();
+		for (RedisNode node : this.cluster.nodes()) {
+			try {
+				String stats = String.valueOf(node.execute("INFO", "commandstats"));
+				int at = stats.indexOf("cmdstat_spublish:calls=");
+				if (at >= 0) {
+					int from = at + "cmdstat_spublish:calls=".length();
+					calls.put(node.address(), Long.parseLong(stats.substring(from, stats.indexOf(',', from))));
+				}
+			}
+			catch (RuntimeException ex) {
+				// A node that is down ran nothing
+			}
+		}
+		return calls;
 	}
 
 	private RedisNode otherMaster(RedisNode owner) {
