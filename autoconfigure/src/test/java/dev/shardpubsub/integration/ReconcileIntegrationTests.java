@@ -405,20 +405,12 @@ class ReconcileIntegrationTests {
 		return where.append("; moves: ").append(this.moves).toString();
 	}
 
-	/** How many SPUBLISH each live node ran ({@code INFO commandstats}). */
+	/** How many SPUBLISH each live node ran. */
 	private Map<String, Long> spublishCalls() {
 		Map<String, Long> calls = new HashMap<>();
 		for (RedisNode node : this.cluster.nodes()) {
-			try {
-				String stats = String.valueOf(node.execute("INFO", "commandstats"));
-				int at = stats.indexOf("cmdstat_spublish:calls=");
-				if (at >= 0) {
-					int from = at + "cmdstat_spublish:calls=".length();
-					calls.put(node.address(), Long.parseLong(stats.substring(from, stats.indexOf(',', from))));
-				}
-			}
-			catch (RuntimeException ex) {
-				// A node that is down ran nothing
+			if (node.isLive()) {
+				calls.put(node.address(), node.commandCalls("spublish"));
 			}
 		}
 		return calls;

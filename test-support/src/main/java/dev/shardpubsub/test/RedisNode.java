@@ -148,6 +148,22 @@ public final class RedisNode implements ClusterNode {
 	}
 
 	/**
+	 * How many times the node ran a command since it started, from {@code INFO commandstats}: e.g. which node a
+	 * publisher's {@code SPUBLISH} reached.
+	 * @param command the command, e.g. {@code spublish}
+	 * @return the calls, 0 if it never ran it
+	 */
+	public long commandCalls(String command) {
+		String prefix = "cmdstat_" + command.toLowerCase(Locale.ROOT) + ":calls=";
+		return commands().info("commandstats")
+			.lines()
+			.filter((line) -> line.startsWith(prefix))
+			.mapToLong((line) -> Long.parseLong(line.substring(prefix.length(), line.indexOf(',', prefix.length()))))
+			.findFirst()
+			.orElse(0);
+	}
+
+	/**
 	 * Run any command on this node, e.g. {@code execute("CLUSTER", "INFO")} or {@code execute("CLUSTER INFO")}.
 	 * @param command the command name, optionally followed by space-separated words
 	 * @param args further arguments
