@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.output.StatusOutput;
@@ -29,9 +28,8 @@ import dev.shardpubsub.cluster.NodeAddress;
  * {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
  * <p>
  * An idle subscription connection sends nothing, so nothing would time out on a frozen node: {@link #pingIfIdle}
- * sends a {@code PING} when nothing was in flight or received for a while, and its timeout fails the link like any
- * other command's. Any reply counts: {@code PONG} in RESP3, an empty string in RESP2 (where a subscribed connection
- * answers {@code ["pong", ""]}).
+ * sends a {@code PING} when nothing was in flight or received for a while. Unanswered, it fails the link like any other
+ * command (any reply counts: {@code PONG} in RESP3, an empty string in RESP2, where it answers {@code ["pong", ""]}).
  */
 final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
@@ -47,6 +45,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	/** Channels of pipelined commands in flight at most: enough for a cold start, each answered well in time. */
 	private static final int MAX_PIPELINE = 512;
+
+	private static final int MAX_TIMEOUTS = 5;
 
 	private final Deque<NodeCommand> inFlight = new ArrayDeque<>();
 
@@ -97,10 +97,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 		}
 		sendNext();
-	}
-
-	CompletableFuture<Void> submit(boolean subscribe, List<String> channels) {
-		return submit(subscribe, channels, false);
 	}
 
 	/**
@@ -272,11 +268,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			finish(next, null);
 			return;
 		}
-		next.future.orTimeout(this.timeoutMillis, TimeUnit.MILLISECONDS).whenComplete((ignored, error) -> {
-			if (LettuceSupport.unwrap(error) instanceof TimeoutException) {
-				timedOut(next);
-			}
-		});
+		awaitAnswer(next, System.nanoTime(), this.timeoutMillis);
 		if (next.kind == NodeCommand.Kind.ROLE || next.kind == NodeCommand.Kind.PING) {
 			sendAlone(next, target);
 			return;
@@ -319,18 +311,29 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	private void timedOut(NodeCommand command) {
-		synchronized (this) {
-			if (!this.inFlight.contains(command)) {
+	/**
+	 * Fail and close the link (the owner reconnects) when a command is unanswered for the timeout with the node silent
+	 * as long; one that answers others (a long pipeline, a loaded machine) is busy, up to {@value #MAX_TIMEOUTS} timeouts.
+	 */
+	private void awaitAnswer(NodeCommand command, long sentNanos, long delayMillis) {
+		CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(() -> {
+			if (command.future.isDone()) {
 				return;
 			}
-		}
-		// The connection is in an unknown state (a paused node, a stuck socket): drop it, the owner reconnects.
-		StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
-		fail("no answer to " + command.kind + " within " + this.timeoutMillis + " ms", null);
-		if (current != null) {
-			current.closeAsync();
-		}
+			long now = System.nanoTime();
+			long silentMillis = TimeUnit.NANOSECONDS.toMillis(now - this.lastActivityNanos);
+			long waitedMillis = TimeUnit.NANOSECONDS.toMillis(now - sentNanos);
+			if (silentMillis < this.timeoutMillis && waitedMillis < MAX_TIMEOUTS * this.timeoutMillis) {
+				awaitAnswer(command, sentNanos, this.timeoutMillis - silentMillis);
+				return;
+			}
+			StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
+			fail("no answer to " + command.kind + " within "
+					+ ((silentMillis >= this.timeoutMillis) ? this.timeoutMillis : waitedMillis) + " ms", null);
+			if (current != null) {
+				current.closeAsync();
+			}
+		});
 	}
 
 	private void finish(NodeCommand command, @Nullable Throwable error) {
@@ -376,13 +379,10 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		NodeCommand completed = null;
 		synchronized (this) {
 			NodeCommand.Kind kind = subscribe ? NodeCommand.Kind.SUBSCRIBE : NodeCommand.Kind.UNSUBSCRIBE;
-			NodeCommand match = null;
-			for (NodeCommand command : this.inFlight) {
-				if (command.kind == kind && command.pending.contains(channel)) {
-					match = command;
-					break;
-				}
-			}
+			NodeCommand match = this.inFlight.stream()
+				.filter((command) -> command.kind == kind && command.pending.contains(channel))
+				.findFirst()
+				.orElse(null);
 			if (match == null) {
 				return false;
 			}

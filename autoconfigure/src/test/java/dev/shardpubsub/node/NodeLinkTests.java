@@ -74,7 +74,7 @@ class NodeLinkTests {
 
 	@Test
 	void commandInFlightIsNotPinged() {
-		this.link.submit(true, List.of("a"));
+		this.link.submit(true, List.of("a"), false);
 		assertThat(this.link.pingIfIdle(later(2), IDLE)).isFalse();
 		verify(this.commands, never()).ping();
 	}
@@ -89,7 +89,7 @@ class NodeLinkTests {
 	@Test
 	void pingGoesAlone() {
 		this.link.pingIfIdle(later(2), IDLE);
-		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"));
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
 		verify(this.commands, never()).ssubscribe(any(String[].class));
 		this.pong.complete("PONG");
 		verify(this.commands).ssubscribe("a");
@@ -112,8 +112,50 @@ class NodeLinkTests {
 		this.link.pingIfIdle(later(2), IDLE);
 		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> verify(this.connection).closeAsync());
 		assertThat(this.link.failure()).isEqualTo("no answer to PING within 200 ms");
-		assertThat(this.link.submit(true, List.of("a"))).isCompletedExceptionally();
+		assertThat(this.link.submit(true, List.of("a"), false)).isCompletedExceptionally();
 		assertThat(this.link.pingIfIdle(later(4), IDLE)).isFalse();
+	}
+
+	@Test
+	void commandUnansweredWhileTheNodeAnswersOthersWaitsOn() throws Exception {
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
+		// The node is busy with what was pipelined ahead, answering all the while: 600 ms, three timeouts.
+		for (int i = 0; i < 12; i++) {
+			Thread.sleep(50);
+			this.link.smessage("other", new byte[0]);
+		}
+		assertThat(subscribe).isNotDone();
+		assertThat(this.link.failure()).isNull();
+		this.link.ssubscribed("a", 1);
+		assertThat(subscribe).isCompleted();
+		verify(this.connection, never()).closeAsync();
+	}
+
+	@Test
+	void commandUnansweredWhenTheNodeFallsSilentFailsTheLink() throws Exception {
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
+		for (int i = 0; i < 6; i++) {
+			Thread.sleep(50);
+			this.link.smessage("other", new byte[0]);
+		}
+		long silentFrom = System.nanoTime();
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> verify(this.connection).closeAsync());
+		assertThat(System.nanoTime() - silentFrom).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+		assertThat(subscribe).isCompletedExceptionally();
+		assertThat(this.link.failure()).isEqualTo("no answer to SUBSCRIBE within 200 ms");
+	}
+
+	@Test
+	void commandUnansweredForFiveTimeoutsFailsTheLinkEvenIfTheNodeAnswersOthers() {
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
+		long sent = System.nanoTime();
+		await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+			this.link.smessage("other", new byte[0]);
+			verify(this.connection).closeAsync();
+		});
+		assertThat(System.nanoTime() - sent).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(1000));
+		assertThat(subscribe).isCompletedExceptionally();
+		assertThat(this.link.failure()).startsWith("no answer to SUBSCRIBE within 1");
 	}
 
 	@Test
@@ -132,10 +174,10 @@ class NodeLinkTests {
 			wire.add("SSUBSCRIBE " + invocation.getArgument(0));
 			return new TestFuture<Void>();
 		});
-		Thread first = new Thread(() -> this.link.submit(false, List.of("x")));
+		Thread first = new Thread(() -> this.link.submit(false, List.of("x"), false));
 		first.start();
 		assertThat(writing.await(5, TimeUnit.SECONDS)).isTrue();
-		this.link.submit(true, List.of("x"));
+		this.link.submit(true, List.of("x"), false);
 		proceed.countDown();
 		first.join(5000);
 		await().atMost(Duration.ofSeconds(5)).until(() -> wire.size() == 2);
