@@ -5,7 +5,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.output.StatusOutput;
@@ -37,7 +36,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	private final NodeSubscriptionListener listener;
 
-	private final long timeoutMillis;
+	private final LinkLiveness liveness;
 
 	private final Queue<NodeCommand> queue = new ArrayDeque<>();
 
@@ -45,8 +44,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	/** Channels of pipelined commands in flight at most: enough for a cold start, each answered well in time. */
 	private static final int MAX_PIPELINE = 512;
-
-	private static final int MAX_TIMEOUTS = 5;
 
 	private final Deque<NodeCommand> inFlight = new ArrayDeque<>();
 
@@ -61,8 +58,8 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	/** Why the link failed, for the lost-connection report. */
 	private @Nullable String failure;
 
-	/** When the node last answered or pushed something (or the connection was made). */
-	private volatile long lastActivityNanos = System.nanoTime();
+	/** A {@code ROLE} still queued: later askers join it (one answers a burst of slots the node dropped together). */
+	private @Nullable CompletableFuture<NodeAddress> queuedRole;
 
 	/** The shard channels of this connection, as the node counted them in its latest (un)subscribe message. */
 	private volatile long serverChannels;
@@ -70,7 +67,13 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	NodeLink(NodeAddress node, NodeSubscriptionListener listener, long timeoutMillis) {
 		this.node = node;
 		this.listener = listener;
-		this.timeoutMillis = timeoutMillis;
+		this.liveness = new LinkLiveness(timeoutMillis, (reason) -> {
+			StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
+			fail(reason, null);
+			if (current != null) {
+				current.closeAsync();
+			}
+		});
 	}
 
 	NodeAddress node() {
@@ -87,7 +90,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	void connected(StatefulRedisPubSubConnection<String, byte[]> connection) {
 		connection.addListener(this);
-		this.lastActivityNanos = System.nanoTime();
+		this.liveness.touch();
 		this.serverChannels = 0;
 		synchronized (this) {
 			this.connection = connection;
@@ -124,7 +127,16 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	 */
 	CompletableFuture<NodeAddress> master() {
 		NodeCommand command = new NodeCommand(NodeCommand.Kind.ROLE, List.of());
-		return enqueue(command, true).thenApply((ignored) -> command.master);
+		CompletableFuture<NodeAddress> answer;
+		synchronized (this) {
+			if (this.queuedRole != null && !this.queuedRole.isDone()) {
+				return this.queuedRole;
+			}
+			answer = command.future.thenApply((ignored) -> command.master);
+			this.queuedRole = answer;
+		}
+		enqueue(command, true);
+		return answer;
 	}
 
 	/**
@@ -146,7 +158,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	boolean pingIfIdle(long nowNanos, long idleNanos) {
 		synchronized (this) {
 			if (this.connection == null || this.closed || !this.inFlight.isEmpty() || !this.queue.isEmpty()
-					|| nowNanos - this.lastActivityNanos < idleNanos) {
+					|| !this.liveness.silentFor(nowNanos, idleNanos)) {
 				return false;
 			}
 		}
@@ -184,6 +196,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 			failed = new java.util.ArrayList<>(this.queue);
 			this.queue.clear();
+			this.queuedRole = null;
 			failed.addAll(0, this.inFlight);
 			this.inFlight.clear();
 			this.inFlightChannels = 0;
@@ -217,6 +230,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 					NodeCommand head = this.queue.peek();
 					if (head != null && this.connection != null && !this.closed && canSend(head)) {
 						next = this.queue.poll();
+						if (next.kind == NodeCommand.Kind.ROLE) {
+							this.queuedRole = null;
+						}
 						this.inFlight.add(next);
 						this.inFlightChannels += next.channels.size();
 						target = this.connection;
@@ -268,7 +284,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			finish(next, null);
 			return;
 		}
-		awaitAnswer(next, System.nanoTime(), this.timeoutMillis);
+		this.liveness.awaitAnswer(next);
 		if (next.kind == NodeCommand.Kind.ROLE || next.kind == NodeCommand.Kind.PING) {
 			sendAlone(next, target);
 			return;
@@ -311,31 +327,6 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 		}
 	}
 
-	/**
-	 * Fail and close the link (the owner reconnects) when a command is unanswered for the timeout with the node silent
-	 * as long; one that answers others (a long pipeline, a loaded machine) is busy, up to {@value #MAX_TIMEOUTS} timeouts.
-	 */
-	private void awaitAnswer(NodeCommand command, long sentNanos, long delayMillis) {
-		CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(() -> {
-			if (command.future.isDone()) {
-				return;
-			}
-			long now = System.nanoTime();
-			long silentMillis = TimeUnit.NANOSECONDS.toMillis(now - this.lastActivityNanos);
-			long waitedMillis = TimeUnit.NANOSECONDS.toMillis(now - sentNanos);
-			if (silentMillis < this.timeoutMillis && waitedMillis < MAX_TIMEOUTS * this.timeoutMillis) {
-				awaitAnswer(command, sentNanos, this.timeoutMillis - silentMillis);
-				return;
-			}
-			StatefulRedisPubSubConnection<String, byte[]> current = this.connection;
-			fail("no answer to " + command.kind + " within "
-					+ ((silentMillis >= this.timeoutMillis) ? this.timeoutMillis : waitedMillis) + " ms", null);
-			if (current != null) {
-				current.closeAsync();
-			}
-		});
-	}
-
 	private void finish(NodeCommand command, @Nullable Throwable error) {
 		synchronized (this) {
 			if (!this.inFlight.remove(command)) {
@@ -343,7 +334,7 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 			}
 			this.inFlightChannels -= command.channels.size();
 		}
-		this.lastActivityNanos = System.nanoTime();
+		this.liveness.touch();
 		if (error != null) {
 			command.future.completeExceptionally(error);
 		}
@@ -355,20 +346,20 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 
 	@Override
 	public void smessage(String channel, byte[] message) {
-		this.lastActivityNanos = System.nanoTime();
+		this.liveness.touch();
 		this.listener.onMessage(this.node, channel, message);
 	}
 
 	@Override
 	public void ssubscribed(String channel, long count) {
-		this.lastActivityNanos = System.nanoTime();
+		this.liveness.touch();
 		this.serverChannels = count;
 		confirm(true, channel);
 	}
 
 	@Override
 	public void sunsubscribed(String channel, long count) {
-		this.lastActivityNanos = System.nanoTime();
+		this.liveness.touch();
 		this.serverChannels = count;
 		if (!confirm(false, channel)) {
 			this.listener.onServerUnsubscribe(this.node, channel);

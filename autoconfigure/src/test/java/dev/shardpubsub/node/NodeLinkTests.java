@@ -159,6 +159,26 @@ class NodeLinkTests {
 	}
 
 	@Test
+	void askersOfTheRoleWhileOneIsQueuedShareIt() {
+		TestFuture<List<Object>> role = new TestFuture<>();
+		given(this.commands.role()).willReturn(role);
+		// A subscribe in flight: the ROLE waits in the queue, and the slots dropped meanwhile ask it too.
+		this.link.submit(true, List.of("a"), false);
+		CompletableFuture<NodeAddress> first = this.link.master();
+		CompletableFuture<NodeAddress> second = this.link.master();
+		this.link.ssubscribed("a", 1);
+		verify(this.commands, times(1)).role();
+		// On the wire now: a later asker gets a ROLE of its own, sent after this one's answer.
+		CompletableFuture<NodeAddress> third = this.link.master();
+		role.complete(List.of("slave".getBytes(), "127.0.0.1".getBytes(), 7001L));
+		NodeAddress master = new NodeAddress("127.0.0.1", 7001);
+		assertThat(first).isCompletedWithValue(master);
+		assertThat(second).isCompletedWithValue(master);
+		assertThat(third).isCompletedWithValue(master);
+		verify(this.commands, times(2)).role();
+	}
+
+	@Test
 	void commandsReachTheConnectionInQueueOrderWhenTwoThreadsSend() throws Exception {
 		List<String> wire = new CopyOnWriteArrayList<>();
 		CountDownLatch writing = new CountDownLatch(1);
