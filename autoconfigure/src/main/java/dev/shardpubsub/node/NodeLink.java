@@ -24,7 +24,10 @@ import dev.shardpubsub.cluster.NodeAddress;
  * as one single-channel {@code SSUBSCRIBE} per channel, each of which gets exactly one reply, so subscribe and
  * unsubscribe commands are all pipelined (a slot's channels in one flush); a {@code ROLE}, a {@code PING} or a
  * subscribe after {@code ASKING} is sent alone. Tracking the commands in flight also tells our own
- * {@code SUNSUBSCRIBE} confirmations apart from the server's pushes.
+ * {@code SUNSUBSCRIBE} confirmations apart from the server's pushes. A subscribe and an unsubscribe of one channel are
+ * never in flight together: the node could run them the other way round (Netty writes at once what the connection's
+ * event loop thread sends, ahead of what another thread queued there a moment before), both confirmed, the channel
+ * left unsubscribed. The second waits for the first's confirmation.
  * <p>
  * An idle subscription connection sends nothing, so nothing would time out on a frozen node: {@link #pingIfIdle}
  * sends a {@code PING} when nothing was in flight or received for a while. Unanswered, it fails the link like any other
@@ -275,8 +278,9 @@ final class NodeLink extends RedisPubSubAdapter<String, byte[]> {
 	private boolean canSend(NodeCommand next) {
 		NodeCommand first = this.inFlight.peekFirst();
 		// A ROLE or PING goes alone, and nothing goes while it is in flight: the first command in flight tells.
-		return first == null
-				|| (next.pipelinable() && first.pipelinable() && this.inFlightChannels < MAX_PIPELINE);
+		return first == null || (next.pipelinable() && first.pipelinable() && this.inFlightChannels < MAX_PIPELINE
+				&& this.inFlight.stream().noneMatch((command) -> command.kind != next.kind
+						&& next.channels.stream().anyMatch(command.pending::contains)));
 	}
 
 	private void send(NodeCommand next, StatefulRedisPubSubConnection<String, byte[]> target) {

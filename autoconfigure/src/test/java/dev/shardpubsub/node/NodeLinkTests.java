@@ -179,6 +179,33 @@ class NodeLinkTests {
 	}
 
 	@Test
+	void subscribeWaitsForTheUnsubscribeOfTheSameChannelInFlight() {
+		given(this.commands.sunsubscribe(any(String[].class))).willReturn(new TestFuture<>());
+		CompletableFuture<Void> unsubscribe = this.link.submit(false, List.of("x"), false);
+		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("x"), false);
+		// Both on the wire at once, the node might run the subscribe first: both confirmed, the channel unsubscribed.
+		verify(this.commands).sunsubscribe("x");
+		verify(this.commands, never()).ssubscribe(any(String[].class));
+		this.link.sunsubscribed("x", 0);
+		assertThat(unsubscribe).isCompleted();
+		verify(this.commands).ssubscribe("x");
+		this.link.ssubscribed("x", 1);
+		assertThat(subscribe).isCompleted();
+	}
+
+	@Test
+	void unsubscribeWaitsForTheSubscribeOfTheSameChannelInFlightButOtherChannelsDoNot() {
+		given(this.commands.sunsubscribe(any(String[].class))).willReturn(new TestFuture<>());
+		this.link.submit(true, List.of("x"), false);
+		this.link.submit(false, List.of("y"), false);
+		this.link.submit(false, List.of("x"), false);
+		verify(this.commands).sunsubscribe("y");
+		verify(this.commands, never()).sunsubscribe("x");
+		this.link.ssubscribed("x", 1);
+		verify(this.commands).sunsubscribe("x");
+	}
+
+	@Test
 	void commandsReachTheConnectionInQueueOrderWhenTwoThreadsSend() throws Exception {
 		List<String> wire = new CopyOnWriteArrayList<>();
 		CountDownLatch writing = new CountDownLatch(1);
@@ -200,6 +227,9 @@ class NodeLinkTests {
 		this.link.submit(true, List.of("x"), false);
 		proceed.countDown();
 		first.join(5000);
+		await().atMost(Duration.ofSeconds(5)).until(() -> wire.size() == 1);
+		// The subscribe of the same channel goes once the node confirmed the unsubscribe.
+		this.link.sunsubscribed("x", 0);
 		await().atMost(Duration.ofSeconds(5)).until(() -> wire.size() == 2);
 		assertThat(wire).containsExactly("SUNSUBSCRIBE x", "SSUBSCRIBE x");
 	}
