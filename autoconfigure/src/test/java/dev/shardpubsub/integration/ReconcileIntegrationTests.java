@@ -55,6 +55,9 @@ class ReconcileIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
+	/** Messages of the steady publisher between two steps of a test. */
+	private static final int STEADY_STEP = 1500;
+
 	@Autowired
 	private ShardSubscriptions subscriptions;
 
@@ -131,15 +134,15 @@ class ReconcileIntegrationTests {
 		subscribe(channel);
 		try (SteadyPublishing steady = new SteadyPublishing(channel)) {
 			for (int i = 0; i < 3; i++) {
-				Thread.sleep(300);
+				steady.awaitMore(STEADY_STEP);
 				RedisNode owner = this.cluster.ownerOfChannel(channel);
 				this.cluster.operations().setSlotNode(SlotHash.getSlot(channel), otherMaster(owner));
-				Thread.sleep(300);
+				steady.awaitMore(STEADY_STEP);
 				this.cluster.failover(this.cluster.ownerOfChannel(channel));
 			}
-			Thread.sleep(300);
+			steady.awaitMore(STEADY_STEP);
 			steady.close();
-			assertThat(steady.sent.get()).isGreaterThan(500);
+			assertThat(steady.sent.get()).isGreaterThanOrEqualTo(7 * STEADY_STEP);
 			assertNothingTwice(channel, steady);
 		}
 		assertExactlyOnceAfterwards(channel);
@@ -234,6 +237,15 @@ class ReconcileIntegrationTests {
 				}
 			});
 			this.thread.start();
+		}
+
+		/**
+		 * Wait until this many more messages were sent (about 300 ms at full speed; longer on a loaded machine, so that
+		 * every step of a test has messages in flight, however slow the machine).
+		 */
+		void awaitMore(int messages) {
+			int target = this.sent.get() + messages;
+			await().atMost(WAIT).until(() -> this.sent.get() >= target);
 		}
 
 		@Override
