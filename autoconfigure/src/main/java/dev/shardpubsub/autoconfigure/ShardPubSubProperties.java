@@ -188,8 +188,9 @@ public class ShardPubSubProperties {
 		private boolean enabled = true;
 
 		/**
-		 * How long one SSUBSCRIBE or SUNSUBSCRIBE may take before it counts as failed and is retried. Also bounds
-		 * connecting to a node and the answer to a liveness PING.
+		 * How long a command to a node (SSUBSCRIBE, SUNSUBSCRIBE, ROLE, a liveness PING) may stay unanswered while the
+		 * node sends nothing else before the connection counts as lost and its subscriptions move; a node that keeps
+		 * answering other commands meanwhile is given up to five times as long. Also bounds connecting to a node.
 		 */
 		private Duration commandTimeout = Duration.ofSeconds(2);
 

@@ -11,10 +11,10 @@ import dev.shardpubsub.cluster.NodeAddress;
 import dev.shardpubsub.node.NodeSubscriptionClient;
 
 /**
- * The backstop against a subscription we count on that the node does not have. Seen after reshards on Valkey 8 and
- * Redis 7.4: a slot held "on" its new owner, which had no subscriber of ours for it, deaf until another event moved
- * it; the cause is not found yet. Every check (once a second), each node's own count of our shard channels (the
- * count in its latest {@code ssubscribe} / {@code sunsubscribe} message, see
+ * The backstop against a subscription we count on that the node does not have (it found {@code SSUBSCRIBE} and
+ * {@code SUNSUBSCRIBE} of one channel reaching a node in the other order, fixed in {@code NodeLink}; it stays for any
+ * other way a node could lose our subscription without a push). Every check (once a second), each node's own count
+ * of our shard channels (the count in its latest {@code ssubscribe} / {@code sunsubscribe} message, see
  * {@link NodeSubscriptionClient#serverChannelCount}) is compared with the channels we hold there as holder, standby
  * or subscription ahead. A node that counts fewer at two checks in a row, with nothing under way there, gets a new
  * connection: the recovery from a lost connection subscribes everything again there, the standbys delivering
