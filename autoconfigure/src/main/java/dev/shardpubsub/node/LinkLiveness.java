@@ -48,7 +48,9 @@ final class LinkLiveness {
 	}
 
 	private void awaitAnswer(NodeCommand command, long sentNanos, long delayMillis) {
-		CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS).execute(() -> {
+		// Checked on the delay scheduler's own thread, as orTimeout completes there: the common pool (one thread on
+		// two cores) may be held up by blocking work, for as long as a frozen node does not answer.
+		CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
 			if (command.future.isDone()) {
 				return;
 			}
