@@ -112,11 +112,13 @@ final class SlotEvents {
 				// A standby outside the new owner's shard (the view already shows a reshard) drops the slot too.
 				boolean bridge = slot.standbyReady()
 						&& (owner == null || owner.equals(slot.holder) || view.sameShard(owner, slot.standby));
+				boolean imported = slot.phase() instanceof SlotPhase.Settled settled && settled.imported();
 				slot.lost(MoveReason.SERVER_PUSH, event.getDetectedNanos());
-				if (!this.topology.current().isMaster(event.getNode())) {
+				if (imported || !view.isMaster(event.getNode())) {
 					// A replica in our view: on Redis 7.2+ a replica drops its subscribers when it is promoted (a
-					// crashed master's replica holding the slot since), so it is asked first, and no ROLE is needed:
-					// if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
+					// crashed master's replica holding the slot since); or the master that imported the slot, whose
+					// drop at its own SETSLOT NODE came after the old owner's. It is asked first, and no ROLE is
+					// needed: if it accepts, it serves the slot; if its shard lost the slot, it answers MOVED.
 					slot.tryFirstWithoutRole(event.getNode());
 				}
 				if (bridge) {

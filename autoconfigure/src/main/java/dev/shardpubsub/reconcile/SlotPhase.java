@@ -39,8 +39,13 @@ sealed interface SlotPhase {
 
 	}
 
-	/** The holder confirmed the slot's channels. */
-	record Settled() implements SlotPhase {
+	/**
+	 * The holder confirmed the slot's channels.
+	 * @param imported whether the holder is the master that imported the slot, held there by the subscription made
+	 * ahead: on Redis 7.2+ and Valkey it drops that subscription at its own {@code SETSLOT … NODE}, whose push may come
+	 * after the old owner's; if it does, it serves the slot and is subscribed again without asking its {@code ROLE}
+	 */
+	record Settled(boolean imported) implements SlotPhase {
 
 		@Override
 		public State state() {

@@ -276,7 +276,8 @@ final class SlotRouter {
 	 * @param connectionLost whether the holder's connection was lost (its subscription may come back there)
 	 */
 	void promoteStandby(SlotSubscription slot, boolean connectionLost) {
-		promote(slot, slot.standby, List.copyOf(slot.standbyHeld), connectionLost, () -> this.standby.promoted(slot));
+		promote(slot, slot.standby, List.copyOf(slot.standbyHeld), connectionLost, false,
+				() -> this.standby.promoted(slot));
 	}
 
 	/**
@@ -285,7 +286,7 @@ final class SlotRouter {
 	 * @param slot the slot, marked lost
 	 */
 	void promoteAhead(SlotSubscription slot) {
-		promote(slot, slot.ahead, List.copyOf(slot.aheadHeld), false, () -> {
+		promote(slot, slot.ahead, List.copyOf(slot.aheadHeld), false, true, () -> {
 			slot.ahead = null;
 			slot.aheadHeld.clear();
 		});
@@ -296,7 +297,7 @@ final class SlotRouter {
 	 * they would be neither accepted nor kept)
 	 */
 	private void promote(SlotSubscription slot, NodeAddress target, List<String> held, boolean connectionLost,
-			Runnable release) {
+			boolean imported, Runnable release) {
 		NodeAddress previous = slot.holder;
 		if (connectionLost) {
 			slot.movedBecause(MoveReason.STANDBY);
@@ -307,7 +308,7 @@ final class SlotRouter {
 		release.run();
 		this.index.holder(slot, target);
 		publishMoved(slot, previous, target);
-		slot.settled();
+		slot.settled(imported);
 		// Back to the master once its connection is back; after a failover the old holder is no master any more.
 		slot.returnTo = connectionLost ? previous : null;
 		this.connections.releaseIfIdle(previous);

@@ -310,7 +310,15 @@ final class SlotSubscription {
 	 * The holder confirmed the channels: the move, if any, is over.
 	 */
 	void settled() {
-		phase(new SlotPhase.Settled());
+		settled(false);
+	}
+
+	/**
+	 * The holder confirmed the channels.
+	 * @param imported whether the holder is the master that imported the slot (see {@link SlotPhase.Settled})
+	 */
+	void settled(boolean imported) {
+		phase(new SlotPhase.Settled(imported));
 		state(State.SUBSCRIBED);
 		clearAttempts();
 	}

@@ -1066,6 +1066,34 @@ class ShardSubscriptionReconcilerTests {
 	}
 
 	@Test
+	void onRedis72WhenTheImportingMastersPushComesAfterTheHoldersItIsSubscribedAgainWithoutAskingItsRole() {
+		start();
+		RecordingSink sink = subscribeOrders("{a}x");
+		subscribeAheadOnB();
+		barrier();
+		int mark = commands().size();
+		// B dropped the subscription ahead at its own SETSLOT NODE, but its push reaches us after C's (two
+		// connections, two I/O threads): the subscription ahead takes over first, then turns out to be gone.
+		changeCluster(this.layout.withSlot(SLOT_A, B));
+		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
+		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
+		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
+		barrier();
+		List<NodeAddress> rolesBefore = this.nodes.roleQueries();
+		assertThat(this.nodes.push(B, "{a}x")).isTrue();
+		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
+		barrier();
+		// The master that imported the slot serves it: no ROLE round trip before it delivers again.
+		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
+		assertThat(this.nodes.roleQueries()).isEqualTo(rolesBefore);
+		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
+		barrier();
+		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002", "{a}x=2@127.0.0.1:7001");
+		assertThat(channel("{a}x").node()).isEqualTo(B.toString());
+		assertThat(channel("{a}x").state()).isEqualTo(State.SUBSCRIBED);
+	}
+
+	@Test
 	void dropsTheSubscriptionAheadWhenTheMigrationEndsWithoutAHandOver() {
 		start();
 		RecordingSink sink = subscribeOrders("{a}x");
