@@ -1044,10 +1044,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void onRedis72TheImportingMastersPushTakesTheSubscriptionAgainBeforeTheHolderDropsTheSlot() {
-		start();
-		RecordingSink sink = subscribeOrders("{a}x");
-		subscribeAheadOnB();
-		barrier();
+		RecordingSink sink = subscribedOnCAndAheadOnB();
 		int mark = commands().size();
 		// The importing node drops its subscribers at its own SETSLOT NODE, before the source's.
 		changeCluster(this.layout.withSlot(SLOT_A, B));
@@ -1067,10 +1064,7 @@ class ShardSubscriptionReconcilerTests {
 
 	@Test
 	void onRedis72WhenTheImportingMastersPushComesAfterTheHoldersItIsSubscribedAgainWithoutAskingItsRole() {
-		start();
-		RecordingSink sink = subscribeOrders("{a}x");
-		subscribeAheadOnB();
-		barrier();
+		RecordingSink sink = subscribedOnCAndAheadOnB();
 		int mark = commands().size();
 		// B dropped the subscription ahead at its own SETSLOT NODE, but its push reaches us after C's (two
 		// connections, two I/O threads): the subscription ahead takes over first, then turns out to be gone.
@@ -1143,6 +1137,17 @@ class ShardSubscriptionReconcilerTests {
 		barrier();
 		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7001");
+	}
+
+	/**
+	 * {a}x subscribed on C, and ahead on B, which starts importing its slot.
+	 */
+	private RecordingSink subscribedOnCAndAheadOnB() {
+		start();
+		RecordingSink sink = subscribeOrders("{a}x");
+		subscribeAheadOnB();
+		barrier();
+		return sink;
 	}
 
 	/**
