@@ -312,9 +312,9 @@ final class SlotRouter {
 		// Back to the master once its connection is back; after a failover the old holder is no master any more.
 		slot.returnTo = connectionLost ? previous : null;
 		this.connections.releaseIfIdle(previous);
-		if (connectionLost) {
-			// It delivers already; one SSUBSCRIBE confirms it still holds every channel (it repeats nothing if it
-			// does, and subscribes what a standby lost unnoticed).
+		if (connectionLost || imported) {
+			// One SSUBSCRIBE confirms it holds every channel (a no-op if it does): a standby may lose one unnoticed,
+			// a Redis 7.2+ importing master drops them at its own SETSLOT NODE (its push may follow the old owner's).
 			send(slot, target, slot.channelList(), 0);
 		}
 		else {

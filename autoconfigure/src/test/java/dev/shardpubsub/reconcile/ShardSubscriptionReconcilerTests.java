@@ -1020,7 +1020,7 @@ class ShardSubscriptionReconcilerTests {
 	// Make-before-break for migrations seen coming
 
 	@Test
-	void subscribesAheadOnTheImportingMasterAndTakesOverWithoutACommandWhenTheHolderDropsTheSlot() {
+	void subscribesAheadOnTheImportingMasterAndTakesOverAtOnceWhenTheHolderDropsTheSlot() {
 		start();
 		RecordingSink sink = subscribeOrders("{a}x");
 		subscribeAheadOnB();
@@ -1036,7 +1036,8 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(moved.getTo()).isEqualTo(B);
 		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
 		barrier();
-		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
+		// Delivering without waiting for a command; one SSUBSCRIBE then confirms the subscription there.
+		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002", "{a}x=2@127.0.0.1:7001");
 		assertThat(channel("{a}x").node()).isEqualTo(B.toString());
 		assertThat(this.nodes.violations()).isEmpty();
@@ -1058,26 +1059,31 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
 		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
 		barrier();
-		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
+		// Taken again after B's push, then confirmed when the holder's push made it the holder.
+		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"), ssubscribe(B, "{a}x"));
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7002", "{a}x=2@127.0.0.1:7001");
 	}
 
 	@Test
-	void onRedis72WhenTheImportingMastersPushComesAfterTheHoldersItIsSubscribedAgainWithoutAskingItsRole() {
+	void onRedis72WhenTheImportingMastersPushComesAfterTheHoldersTheConfirmingSubscribeMakesItAgainWithoutARole() {
 		RecordingSink sink = subscribedOnCAndAheadOnB();
 		int mark = commands().size();
-		// B dropped the subscription ahead at its own SETSLOT NODE, but its push reaches us after C's (two
-		// connections, two I/O threads): the subscription ahead takes over first, then turns out to be gone.
+		List<NodeAddress> rolesBefore = this.nodes.roleQueries();
+		// B dropped the subscription ahead at its own SETSLOT NODE, but its push reaches us after C's (on 7.4.1 it
+		// was so 1 time in 3): the subscription ahead takes over, and one SSUBSCRIBE confirms it there.
 		changeCluster(this.layout.withSlot(SLOT_A, B));
+		this.nodes.hold((command) -> command.isSubscribe() && command.node().equals(B));
 		assertThat(this.nodes.deliver(C, "{a}x", "1")).isTrue();
 		assertThat(this.nodes.pushSlot(C, SLOT_A)).containsExactly("{a}x");
 		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
-		barrier();
-		List<NodeAddress> rolesBefore = this.nodes.roleQueries();
+		eventually().until(() -> !this.nodes.heldCommands().isEmpty());
+		// B's push, sent before it ran the confirming SSUBSCRIBE, then its answer.
 		assertThat(this.nodes.push(B, "{a}x")).isTrue();
+		barrier();
+		this.nodes.releaseAllHeld();
 		eventually().until(() -> this.nodes.subscribedOn(B).contains("{a}x"));
 		barrier();
-		// The master that imported the slot serves it: no ROLE round trip before it delivers again.
+		// The master that imported the slot serves it: no ROLE round trip, no second SSUBSCRIBE.
 		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
 		assertThat(this.nodes.roleQueries()).isEqualTo(rolesBefore);
 		assertThat(this.nodes.deliver(B, "{a}x", "2")).isTrue();
@@ -1135,7 +1141,8 @@ class ShardSubscriptionReconcilerTests {
 		assertThat(awaitMoves(SLOT_A, 1).get(0).getTo()).isEqualTo(B);
 		assertThat(this.nodes.deliver(B, "{a}x", "1")).isTrue();
 		barrier();
-		assertThat(sent(mark)).doesNotContain(ssubscribe(B, "{a}x"));
+		// Only the SSUBSCRIBE that confirms the subscription ahead once it took over.
+		assertThat(sent(mark)).containsExactly(ssubscribe(B, "{a}x"));
 		assertThat(sink.received()).containsExactly("{a}x=1@127.0.0.1:7001");
 	}
 
