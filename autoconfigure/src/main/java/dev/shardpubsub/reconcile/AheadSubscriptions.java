@@ -24,8 +24,9 @@ import dev.shardpubsub.topology.TopologyWatcher;
  * both are delivered from. On Redis 7.0 the importing node keeps the early subscription through the hand-over; on
  * 7.2 and later and on Valkey it drops it at its own {@code SETSLOT … NODE}, which {@code redis-cli} sends before
  * the source's: the subscription is made there again at once, while the source still serves the slot. When the
- * holder then drops the slot, the subscription ahead becomes the holder without a command. A migration that ends
- * without a hand-over (given up) drops the subscription ahead.
+ * holder then drops the slot, the subscription ahead becomes the holder at once, and one {@code SSUBSCRIBE} confirms
+ * it there (the importing master's push may reach us after the source's). A migration that ends without a hand-over
+ * (given up) drops the subscription ahead.
  * <p>
  * Runs only on the reconciler's thread.
  */
