@@ -55,6 +55,9 @@ class ReconcileIntegrationTests {
 
 	private static final Duration WAIT = Duration.ofSeconds(20);
 
+	/** Messages the steady publisher (about 5,000 a second) may lose at a hand-over on Redis 7.2+ and Valkey. */
+	private static final int HAND_OVER_LOSS = 10;
+
 	/** Messages of the steady publisher between two steps of a test. */
 	private static final int STEADY_STEP = 1500;
 
@@ -150,10 +153,14 @@ class ReconcileIntegrationTests {
 
 	/**
 	 * A migration of a slot with keys, seen coming: the subscription is made ahead on the importing master while
-	 * the keys move, and is in place when the slot is handed over. Nothing published is lost, nothing comes twice.
+	 * the keys move, and is in place when the slot is handed over. Nothing comes twice. On Redis 7.0 nothing published
+	 * is lost. On 7.2+ and Valkey the importing master drops the early subscription at its own {@code SETSLOT NODE}
+	 * and it is made again at once, while the old owner still serves the slot; but that node's push can reach us
+	 * after the old owner's (two connections, two I/O threads), and then the subscription is made again one round
+	 * trip after the hand-over: at most {@value #HAND_OVER_LOSS} messages here (about 2 ms at this rate).
 	 */
 	@Test
-	void migrationOfASlotWithKeysLosesNothing() throws Exception {
+	void migrationOfASlotWithKeysLosesAtMostOneRoundTrip() throws Exception {
 		String channel = "migrating:{keys}";
 		subscribe(channel);
 		int slot = SlotHash.getSlot(channel);
@@ -173,7 +180,9 @@ class ReconcileIntegrationTests {
 			Thread.sleep(300);
 			steady.close();
 			Set<String> received = new HashSet<>(assertNothingTwice(channel, steady));
-			assertThat(steady.acknowledged).as("published, not received").allMatch(received::contains);
+			List<String> lost = steady.acknowledged.stream().filter((payload) -> !received.contains(payload)).toList();
+			assertThat(lost).as("published, not received")
+				.hasSizeLessThanOrEqualTo(this.cluster.serverVersion().dropsSubscribersOnTakeover() ? HAND_OVER_LOSS : 0);
 		}
 		assertThat(this.moves).anyMatch((move) -> move.getSlot() == slot && move.getTo().toString().equals(target.address()));
 		assertExactlyOnceAfterwards(channel);
