@@ -120,10 +120,7 @@ class NodeLinkTests {
 	void commandUnansweredWhileTheNodeAnswersOthersWaitsOn() throws Exception {
 		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
 		// The node is busy with what was pipelined ahead, answering all the while: 600 ms, three timeouts.
-		for (int i = 0; i < 12; i++) {
-			Thread.sleep(50);
-			this.link.smessage("other", new byte[0]);
-		}
+		answerOthersFor(12);
 		assertThat(subscribe).isNotDone();
 		assertThat(this.link.failure()).isNull();
 		this.link.ssubscribed("a", 1);
@@ -134,10 +131,7 @@ class NodeLinkTests {
 	@Test
 	void commandUnansweredWhenTheNodeFallsSilentFailsTheLink() throws Exception {
 		CompletableFuture<Void> subscribe = this.link.submit(true, List.of("a"), false);
-		for (int i = 0; i < 6; i++) {
-			Thread.sleep(50);
-			this.link.smessage("other", new byte[0]);
-		}
+		answerOthersFor(6);
 		long silentFrom = System.nanoTime();
 		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> verify(this.connection).closeAsync());
 		assertThat(System.nanoTime() - silentFrom).isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
@@ -238,6 +232,14 @@ class NodeLinkTests {
 	void linkNotYetConnectedIsNotPinged() {
 		NodeLink connecting = new NodeLink(NODE, mock(NodeSubscriptionListener.class), 200);
 		assertThat(connecting.pingIfIdle(later(2), IDLE)).isFalse();
+	}
+
+	/** The node sends something else every 50 ms, this many times. */
+	private void answerOthersFor(int times) throws InterruptedException {
+		for (int i = 0; i < times; i++) {
+			Thread.sleep(50);
+			this.link.smessage("other", new byte[0]);
+		}
 	}
 
 	private static long later(int seconds) {
